@@ -21,6 +21,10 @@ public final class KafkaClientProperties {
     public static final String DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092";
     /** Prefix of pass-through variables. */
     public static final String PREFIX = "KAFKA_";
+    /** Variables of Kafka's own shell scripts, not client properties: never passed through. */
+    public static final java.util.Set<String> NOT_CLIENT_PROPERTIES = java.util.Set.of(
+            "KAFKA_HOME", "KAFKA_OPTS", "KAFKA_HEAP_OPTS", "KAFKA_JVM_PERFORMANCE_OPTS", "KAFKA_LOG4J_OPTS",
+            "KAFKA_JMX_OPTS", "KAFKA_DEBUG", "KAFKA_GC_LOG_OPTS");
 
     private KafkaClientProperties() {
     }
@@ -29,7 +33,8 @@ public final class KafkaClientProperties {
     public static Properties fromEnv(Map<String, String> env) {
         Map<String, String> sorted = new TreeMap<>();
         env.forEach((name, value) -> {
-            if (name.startsWith(PREFIX) && name.length() > PREFIX.length() && value != null) {
+            if (name.startsWith(PREFIX) && name.length() > PREFIX.length() && value != null
+                    && !NOT_CLIENT_PROPERTIES.contains(name)) {
                 sorted.put(name.substring(PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
             }
         });

@@ -58,7 +58,9 @@ public final class IncidentLocator {
 
     /**
      * The Kafka record key for a delivery: the incident id, else the resource id
-     * ({@code event.data.id}, e.g. a service), else empty (not a recognisable event).
+     * ({@code event.data.id}, e.g. a service), else the referenced service
+     * ({@code event.data.service.id}: {@code service_field_values} has no {@code data.id}), else
+     * empty (not a recognisable event, or {@code pagey.ping}).
      *
      * @param delivery the whole delivery body ({@code {"event": {...}}})
      */
@@ -74,6 +76,10 @@ public final class IncidentLocator {
         JsonNode data = event == null ? null : event.get("data");
         if (hasId(data)) {
             return Optional.of(data.get("id").asText());
+        }
+        JsonNode service = data == null ? null : data.get("service");
+        if (hasId(service)) {
+            return Optional.of(service.get("id").asText());
         }
         return Optional.empty();
     }

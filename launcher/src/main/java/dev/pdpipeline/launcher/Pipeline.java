@@ -1,0 +1,60 @@
+package dev.pdpipeline.launcher;
+
+import dev.pdpipeline.launcher.cli.IngressCommand;
+import dev.pdpipeline.launcher.cli.LocalCommand;
+import dev.pdpipeline.launcher.cli.ProcessorCommand;
+import dev.pdpipeline.launcher.cli.SendTestEventCommand;
+import dev.pdpipeline.launcher.cli.VersionProvider;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code bin/pipeline} command: one entry point for every way of running the pipeline.
+ *
+ * <p>Exit codes: 0 success, 1 runtime failure, 2 usage error, 3 invalid configuration.
+ */
+@Command(
+        name = "pipeline",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionProvider.class,
+        description = {
+            "PagerDuty incident events to Kafka, routed to agents; agents' answers back to PagerDuty.",
+            "Every subcommand reads the same environment variables (see docs/configuration.md)."
+        },
+        subcommands = {
+            LocalCommand.class,
+            IngressCommand.class,
+            ProcessorCommand.class,
+            SendTestEventCommand.class,
+            CommandLine.HelpCommand.class
+        },
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {
+            "0:success",
+            "1:runtime failure",
+            "2:usage error (unknown option, bad argument)",
+            "3:invalid configuration (environment variable or Trigger file)"
+        })
+public final class Pipeline implements Runnable {
+
+    /** Exit code for an invalid configuration. */
+    public static final int EXIT_CONFIG = 3;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** Builds the command line, so tests can run it without exiting the JVM. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new Pipeline())
+                .setExecutionExceptionHandler(new ConfigErrorHandler());
+    }
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+}

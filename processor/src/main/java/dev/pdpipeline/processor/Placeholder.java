@@ -1,3 +1,0 @@
-package dev.pdpipeline.processor;
-/** Placeholder so the module compiles while it is built out. */
-final class Placeholder { private Placeholder() {} }
