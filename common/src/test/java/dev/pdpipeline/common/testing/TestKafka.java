@@ -90,7 +90,12 @@ public final class TestKafka {
         String mode = System.getProperty(MODE_PROPERTY, "auto").trim().toLowerCase(Locale.ROOT);
         boolean useDocker;
         switch (mode) {
-            case "auto", "" -> useDocker = Containers.dockerAvailable();
+            case "auto", "" -> {
+                useDocker = Containers.dockerAvailable();
+                if (!useDocker) {
+                    log.info("No Docker engine found; the tests use an in-process Kafka broker");
+                }
+            }
             case IN_PROCESS -> useDocker = false;
             case TESTCONTAINERS -> useDocker = true;
             default -> throw new IllegalArgumentException("system property " + MODE_PROPERTY
