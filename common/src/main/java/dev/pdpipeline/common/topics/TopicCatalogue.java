@@ -13,21 +13,30 @@ import java.util.regex.Pattern;
  * @param agentTopicTemplate  per-agent request topic, {@code {agent}} is replaced by the agent name
  * @param results             agent results to write back to PagerDuty
  * @param resultsDeadLetter   results that could not be written
+ * @param requestLog          compacted: request_id → which trigger routed it (the results writer's
+ *                            source for the API token and the replay write-back rule)
+ * @param resultsLedger       compacted: result id → written (or being written) to PagerDuty,
+ *                            so a result is never written twice across restarts
  */
 public record TopicCatalogue(
-        String raw, String deadLetter, String agentTopicTemplate, String results, String resultsDeadLetter) {
+        String raw, String deadLetter, String agentTopicTemplate, String results, String resultsDeadLetter,
+        String requestLog, String resultsLedger) {
 
     public static final String DEFAULT_RAW = "pagerduty.webhooks.raw";
     public static final String DEFAULT_DEAD_LETTER = "pagerduty.webhooks.dlq";
     public static final String DEFAULT_AGENT_TOPIC_TEMPLATE = "agent.{agent}.requests";
     public static final String DEFAULT_RESULTS = "agent.results";
     public static final String DEFAULT_RESULTS_DEAD_LETTER = "agent.results.dlq";
+    public static final String DEFAULT_REQUEST_LOG = "pdpipeline.requests";
+    public static final String DEFAULT_RESULTS_LEDGER = "pdpipeline.results.ledger";
 
     public static final String RAW_TOPIC_ENV = "RAW_TOPIC";
     public static final String DLQ_TOPIC_ENV = "DLQ_TOPIC";
     public static final String AGENT_TOPIC_TEMPLATE_ENV = "AGENT_TOPIC_TEMPLATE";
     public static final String RESULTS_TOPIC_ENV = "RESULTS_TOPIC";
     public static final String RESULTS_DLQ_TOPIC_ENV = "RESULTS_DLQ_TOPIC";
+    public static final String REQUEST_LOG_TOPIC_ENV = "REQUEST_LOG_TOPIC";
+    public static final String RESULTS_LEDGER_TOPIC_ENV = "RESULTS_LEDGER_TOPIC";
 
     /** The placeholder in {@link #agentTopicTemplate}. */
     public static final String AGENT_PLACEHOLDER = "{agent}";
@@ -40,12 +49,21 @@ public record TopicCatalogue(
         requireLegal(DLQ_TOPIC_ENV, deadLetter);
         requireLegal(RESULTS_TOPIC_ENV, results);
         requireLegal(RESULTS_DLQ_TOPIC_ENV, resultsDeadLetter);
+        requireLegal(REQUEST_LOG_TOPIC_ENV, requestLog);
+        requireLegal(RESULTS_LEDGER_TOPIC_ENV, resultsLedger);
         Objects.requireNonNull(agentTopicTemplate, "agentTopicTemplate");
         if (!agentTopicTemplate.contains(AGENT_PLACEHOLDER)) {
             throw new IllegalArgumentException(AGENT_TOPIC_TEMPLATE_ENV + " must contain " + AGENT_PLACEHOLDER
                     + ", got '" + agentTopicTemplate + "'");
         }
         requireLegal(AGENT_TOPIC_TEMPLATE_ENV, agentTopicTemplate.replace(AGENT_PLACEHOLDER, "agent"));
+    }
+
+    /** The first five topics given, the bookkeeping topics at their defaults. */
+    public TopicCatalogue(String raw, String deadLetter, String agentTopicTemplate, String results,
+            String resultsDeadLetter) {
+        this(raw, deadLetter, agentTopicTemplate, results, resultsDeadLetter, DEFAULT_REQUEST_LOG,
+                DEFAULT_RESULTS_LEDGER);
     }
 
     /** The catalogue with every default name. */
@@ -60,7 +78,9 @@ public record TopicCatalogue(
                 value(env, DLQ_TOPIC_ENV, DEFAULT_DEAD_LETTER),
                 value(env, AGENT_TOPIC_TEMPLATE_ENV, DEFAULT_AGENT_TOPIC_TEMPLATE),
                 value(env, RESULTS_TOPIC_ENV, DEFAULT_RESULTS),
-                value(env, RESULTS_DLQ_TOPIC_ENV, DEFAULT_RESULTS_DEAD_LETTER));
+                value(env, RESULTS_DLQ_TOPIC_ENV, DEFAULT_RESULTS_DEAD_LETTER),
+                value(env, REQUEST_LOG_TOPIC_ENV, DEFAULT_REQUEST_LOG),
+                value(env, RESULTS_LEDGER_TOPIC_ENV, DEFAULT_RESULTS_LEDGER));
     }
 
     /**

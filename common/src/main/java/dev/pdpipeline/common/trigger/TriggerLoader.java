@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -342,8 +341,7 @@ public final class TriggerLoader {
             if (map == null) {
                 return filter;
             }
-            for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
-                Map.Entry<String, JsonNode> e = it.next();
+            for (Map.Entry<String, JsonNode> e : map.properties()) {
                 String key = e.getKey();
                 String path = "spec.filter." + key;
                 String field = key.startsWith(FilterFields.PREFIX) ? key.substring(FilterFields.PREFIX.length()) : null;
@@ -403,7 +401,7 @@ public final class TriggerLoader {
         private void stringMap(JsonNode node, String path) {
             ObjectNode map = object(node, path, false);
             if (map != null) {
-                map.fields().forEachRemaining(e -> {
+                map.properties().forEach(e -> {
                     if (!e.getValue().isNull()) {
                         string(e.getValue(), path + "." + e.getKey());
                     }
@@ -471,7 +469,7 @@ public final class TriggerLoader {
             }
             if (node.isObject()) {
                 ObjectNode copy = JsonNodeFactory.instance.objectNode();
-                node.fields().forEachRemaining(e -> copy.set(e.getKey(),
+                node.properties().forEach(e -> copy.set(e.getKey(),
                         substituteTree(e.getValue(), path + "." + e.getKey())));
                 return copy;
             }

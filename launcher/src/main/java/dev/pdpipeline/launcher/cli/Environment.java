@@ -16,9 +16,20 @@ public final class Environment {
     private Environment() {
     }
 
-    /** A mutable copy of the process environment. */
+    private static volatile Map<String, String> override;
+
+    /** A mutable copy of the environment the commands read (the process environment by default). */
     public static Map<String, String> current() {
-        return new HashMap<>(System.getenv());
+        Map<String, String> env = override;
+        return new HashMap<>(env == null ? System.getenv() : env);
+    }
+
+    /**
+     * Replaces the process environment for the commands of this JVM; {@code null} restores it.
+     * For tests and embedding, since a JVM cannot change its own environment.
+     */
+    public static void override(Map<String, String> env) {
+        override = env == null ? null : Map.copyOf(env);
     }
 
     /** The repository root: {@code PIPELINE_HOME}, else the working directory. */

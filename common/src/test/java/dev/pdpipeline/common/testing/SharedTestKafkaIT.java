@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(KafkaBrokerExtension.class)
-class TestKafkaIT {
+class SharedTestKafkaIT {
 
     @Test
     void picksOneBrokerForTheWholeJvmAndSaysWhichKind(TestKafka kafka) {

@@ -1,0 +1,237 @@
+package dev.pdpipeline.ingress.http;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pdpipeline.common.event.IncidentLocator;
+import dev.pdpipeline.common.json.Json;
+import dev.pdpipeline.common.kafka.PipelineHeaders;
+import dev.pdpipeline.ingress.metrics.IngressMetrics;
+import dev.pdpipeline.ingress.publish.PublishReceipt;
+import dev.pdpipeline.ingress.publish.PublishRejectedException;
+import dev.pdpipeline.ingress.publish.RawDelivery;
+import dev.pdpipeline.ingress.publish.WebhookPublisher;
+import dev.pdpipeline.ingress.signature.SignatureVerifier;
+import dev.pdpipeline.ingress.signature.VerificationResult;
+import dev.pdpipeline.ingress.signature.WebhookSecret;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /webhooks/pagerduty}: authenticate, publish, and answer 202 only once Kafka holds
+ * the delivery.
+ *
+ * <p>Order of checks, cheapest first: readiness (503), declared size (413), bounded read (413),
+ * signature (401), then publish. The wait for Kafka is asynchronous ({@code ctx.future}), so no
+ * Jetty thread is parked while the broker acknowledges, and it is bounded by the publish timeout:
+ * past it the answer is 503 and PagerDuty retries. A record that Kafka stores after that 503 is a
+ * duplicate of the retry, which the processor drops by webhook/event id.
+ */
+public final class WebhookEndpoint {
+
+    /** The one public path. */
+    public static final String PATH = "/webhooks/pagerduty";
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookEndpoint.class);
+    /** Longest header value copied into logs and Kafka headers. */
+    private static final int MAX_HEADER_VALUE = 256;
+
+    private final Supplier<? extends Collection<WebhookSecret>> secrets;
+    private final WebhookPublisher publisher;
+    private final BooleanSupplier ready;
+    private final IngressMetrics metrics;
+    private final long maxBodyBytes;
+    private final Duration publishTimeout;
+    private final Clock clock;
+
+    /**
+     * @param secrets        the secrets accepted right now (read per request, so reloads apply at once)
+     * @param publisher      where authenticated deliveries go
+     * @param ready          whether Kafka and the raw topic are ready; when not, the answer is 503
+     * @param metrics        meters
+     * @param maxBodyBytes   largest body accepted
+     * @param publishTimeout longest wait for Kafka before answering 503
+     * @param clock          source of the received-at time
+     */
+    public WebhookEndpoint(Supplier<? extends Collection<WebhookSecret>> secrets, WebhookPublisher publisher,
+            BooleanSupplier ready, IngressMetrics metrics, long maxBodyBytes, Duration publishTimeout, Clock clock) {
+        this.secrets = Objects.requireNonNull(secrets, "secrets");
+        this.publisher = Objects.requireNonNull(publisher, "publisher");
+        this.ready = Objects.requireNonNull(ready, "ready");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.publishTimeout = Objects.requireNonNull(publishTimeout, "publishTimeout");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        if (maxBodyBytes <= 0) {
+            throw new IllegalArgumentException("maxBodyBytes must be positive, got " + maxBodyBytes);
+        }
+        if (publishTimeout.isNegative() || publishTimeout.isZero()) {
+            throw new IllegalArgumentException("publishTimeout must be positive, got " + publishTimeout);
+        }
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** Any method but POST on {@link #PATH}. */
+    public void rejectMethod(Context ctx) {
+        throw HttpProblem.methodNotAllowed("POST");
+    }
+
+    /** POST on {@link #PATH}. */
+    public void receive(Context ctx) throws IOException {
+        if (!ready.getAsBoolean()) {
+            throw HttpProblem.unavailable("not ready: Kafka or the raw topic is unavailable");
+        }
+        Instant receivedAt = clock.instant();
+        String webhookId = headerValue(ctx, PipelineHeaders.WEBHOOK_ID);
+        String subscription = headerValue(ctx, PipelineHeaders.WEBHOOK_SUBSCRIPTION);
+        byte[] body;
+        try {
+            body = BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), maxBodyBytes);
+        } catch (HttpProblem tooLarge) {
+            LOG.warn("Rejected webhook {}: body over {} bytes (declared length {})", webhookId, maxBodyBytes,
+                    ctx.req().getContentLengthLong());
+            throw tooLarge;
+        }
+        metrics.bodySize(body.length);
+
+        VerificationResult verification =
+                SignatureVerifier.verify(body, ctx.header(SignatureVerifier.HEADER), secrets.get());
+        if (!verification.verified()) {
+            String reason = verification.outcome().tag();
+            metrics.signatureFailure(reason);
+            LOG.warn("Rejected webhook {} from {}: signature {} ({} bytes)", webhookId, ctx.ip(), reason, body.length);
+            throw HttpProblem.unauthorized(switch (verification.outcome()) {
+                case MISSING -> "missing " + SignatureVerifier.HEADER + " header";
+                case MALFORMED -> "no well-formed v1 signature in " + SignatureVerifier.HEADER;
+                default -> "signature does not match";
+            });
+        }
+
+        RawDelivery delivery = new RawDelivery(partitionKey(body, webhookId), body, webhookId, subscription,
+                receivedAt, verification.matchedFingerprints());
+        CompletableFuture<Void> response = publishBounded(delivery)
+                .handle((receipt, failure) -> {
+                    answer(ctx, delivery, receipt, failure);
+                    return null;
+                });
+        ctx.future(() -> response);
+    }
+
+    /** The publish future, failed with a {@link TimeoutException} once the bound passes. */
+    private CompletableFuture<PublishReceipt> publishBounded(RawDelivery delivery) {
+        long start = System.nanoTime();
+        CompletableFuture<PublishReceipt> published;
+        try {
+            published = publisher.publish(delivery).copy();
+        } catch (RuntimeException e) {
+            published = CompletableFuture.failedFuture(e);
+        }
+        return published
+                .orTimeout(publishTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((receipt, failure) ->
+                        metrics.publishLatency(Duration.ofNanos(System.nanoTime() - start), outcome(failure)));
+    }
+
+    private static void answer(Context ctx, RawDelivery delivery, PublishReceipt receipt, Throwable failure) {
+        if (failure == null) {
+            LOG.info("Accepted webhook {} (key {}, {} bytes) at {}-{}@{}", delivery.webhookId(), delivery.key(),
+                    delivery.body().length, receipt.topic(), receipt.partition(), receipt.offset());
+            ObjectNode body = Json.mapper().createObjectNode()
+                    .put("status", "accepted")
+                    .put("partition", receipt.partition())
+                    .put("offset", receipt.offset());
+            WebhookServer.respond(ctx, 202, body);
+            return;
+        }
+        Throwable cause = unwrap(failure);
+        HttpProblem problem;
+        if (cause instanceof PublishRejectedException) {
+            LOG.warn("Kafka refused webhook {} (key {}, {} bytes) for good: {}", delivery.webhookId(), delivery.key(),
+                    delivery.body().length, cause.getMessage());
+            problem = HttpProblem.contentTooLarge("delivery refused by the event store: too large");
+        } else if (cause instanceof TimeoutException) {
+            LOG.warn("Kafka did not acknowledge webhook {} (key {}) in time; answering 503 so PagerDuty retries",
+                    delivery.webhookId(), delivery.key());
+            problem = HttpProblem.unavailable("event store did not acknowledge in time");
+        } else {
+            LOG.warn("Could not publish webhook {} (key {}); answering 503 so PagerDuty retries: {}",
+                    delivery.webhookId(), delivery.key(), cause.toString());
+            problem = HttpProblem.unavailable("event store unavailable");
+        }
+        WebhookServer.respond(ctx, problem);
+    }
+
+    private static String outcome(Throwable failure) {
+        if (failure == null) {
+            return "ok";
+        }
+        Throwable cause = unwrap(failure);
+        if (cause instanceof TimeoutException) {
+            return "timeout";
+        }
+        return cause instanceof PublishRejectedException ? "rejected" : "error";
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
+    }
+
+    /**
+     * The record key: incident id, else resource id, else null. An authenticated body that is not
+     * JSON or not a V3 event is still published (the processor dead-letters it), without a key.
+     */
+    private static String partitionKey(byte[] body, String webhookId) {
+        try {
+            JsonNode delivery = Json.mapper().readTree(body);
+            String key = IncidentLocator.partitionKey(delivery).orElse(null);
+            if (key == null && !isPing(delivery)) {
+                LOG.info("Webhook {} carries no incident or resource id; publishing it without a key", webhookId);
+            }
+            return key;
+        } catch (JacksonException e) {
+            LOG.warn("Webhook {} is authenticated but not valid JSON ({}); publishing it without a key",
+                    webhookId, e.getOriginalMessage());
+            return null;
+        } catch (IOException e) {
+            LOG.warn("Webhook {} body could not be parsed ({}); publishing it without a key", webhookId, e.toString());
+            return null;
+        }
+    }
+
+    private static boolean isPing(JsonNode delivery) {
+        JsonNode type = delivery == null ? null : delivery.path("event").path("event_type");
+        return type != null && "pagey.ping".equals(type.asText(null));
+    }
+
+    /** A request header fit for logs and Kafka headers: trimmed, bounded, printable ASCII only. */
+    static String headerValue(Context ctx, String name) {
+        String value = ctx.header(name);
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String trimmed = value.strip();
+        StringBuilder safe = new StringBuilder(Math.min(trimmed.length(), MAX_HEADER_VALUE));
+        for (int i = 0; i < trimmed.length() && safe.length() < MAX_HEADER_VALUE; i++) {
+            char c = trimmed.charAt(i);
+            safe.append(c >= 0x20 && c < 0x7f ? c : '?');
+        }
+        return safe.toString();
+    }
+}

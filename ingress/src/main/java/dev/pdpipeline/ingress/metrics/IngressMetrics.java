@@ -1,0 +1,114 @@
+package dev.pdpipeline.ingress.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+
+/**
+ * Every meter of the ingress, named {@code pdpipeline.ingress.*}. Tags carry only bounded,
+ * non-secret values (status codes, fixed reason words), never a secret, signature or id.
+ */
+public final class IngressMetrics {
+
+    public static final String PREFIX = "pdpipeline.ingress.";
+    public static final String REQUESTS = PREFIX + "requests";
+    public static final String SIGNATURE_FAILURES = PREFIX + "signature.failures";
+    public static final String PUBLISH_LATENCY = PREFIX + "publish.latency";
+    public static final String PUBLISHED = PREFIX + "published";
+    public static final String PUBLISH_FAILURES = PREFIX + "publish.failures";
+    public static final String BODY_SIZE = PREFIX + "body.size";
+    public static final String TRIGGER_RELOAD_FAILURES = PREFIX + "triggers.reload.failures";
+    public static final String TRIGGER_RELOADS = PREFIX + "triggers.reloads";
+    public static final String WEBHOOK_SECRETS = PREFIX + "webhook.secrets";
+    public static final String READY = PREFIX + "ready";
+
+    private final MeterRegistry registry;
+    private final DistributionSummary bodySize;
+    private final Counter published;
+    private final Counter reloadFailures;
+    private final Counter reloads;
+
+    public IngressMetrics(MeterRegistry registry) {
+        this.registry = Objects.requireNonNull(registry, "registry");
+        this.bodySize = DistributionSummary.builder(BODY_SIZE)
+                .description("Size of webhook bodies received (after size checks)")
+                .baseUnit("bytes")
+                .register(registry);
+        this.published = Counter.builder(PUBLISHED)
+                .description("Deliveries acknowledged by Kafka and answered 202")
+                .register(registry);
+        this.reloadFailures = Counter.builder(TRIGGER_RELOAD_FAILURES)
+                .description("Trigger reloads rejected; the last good secrets stay in use")
+                .register(registry);
+        this.reloads = Counter.builder(TRIGGER_RELOADS)
+                .description("Trigger reloads applied")
+                .register(registry);
+    }
+
+    /** Counts one finished HTTP request. {@code route} is {@code webhook} or {@code other}. */
+    public void request(String route, int status) {
+        Counter.builder(REQUESTS)
+                .description("HTTP requests on the webhook port by route and status")
+                .tag("route", route)
+                .tag("status", Integer.toString(status))
+                .register(registry)
+                .increment();
+    }
+
+    /** Counts a rejected signature; {@code reason} is missing, malformed or mismatch. */
+    public void signatureFailure(String reason) {
+        Counter.builder(SIGNATURE_FAILURES)
+                .description("Deliveries rejected because no signature matched a configured secret")
+                .tag("reason", reason)
+                .register(registry)
+                .increment();
+    }
+
+    /** Records how long Kafka took; {@code outcome} is ok, timeout, rejected or error. */
+    public void publishLatency(Duration elapsed, String outcome) {
+        Timer.builder(PUBLISH_LATENCY)
+                .description("Time from send to Kafka's acknowledgement (or give-up)")
+                .tag("outcome", outcome)
+                .register(registry)
+                .record(elapsed);
+        if ("ok".equals(outcome)) {
+            published.increment();
+        } else {
+            Counter.builder(PUBLISH_FAILURES)
+                    .description("Deliveries Kafka did not acknowledge in time (answered 503 or 413)")
+                    .tag("outcome", outcome)
+                    .register(registry)
+                    .increment();
+        }
+    }
+
+    public void bodySize(long bytes) {
+        bodySize.record(bytes);
+    }
+
+    public void triggerReloaded() {
+        reloads.increment();
+    }
+
+    public void triggerReloadFailed() {
+        reloadFailures.increment();
+    }
+
+    /** Gauges for the number of accepted secrets and readiness (1/0). */
+    public void bindGauges(IntSupplier secrets, BooleanSupplier ready) {
+        Gauge.builder(WEBHOOK_SECRETS, secrets, IntSupplier::getAsInt)
+                .description("Webhook secrets currently accepted (all triggers)")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder(READY, ready, r -> r.getAsBoolean() ? 1 : 0)
+                .description("1 when Kafka is reachable and the raw topic is ready")
+                .strongReference(true)
+                .register(registry);
+    }
+}

@@ -1,0 +1,156 @@
+package dev.pdpipeline.ingress.publish;
+
+import dev.pdpipeline.common.kafka.PipelineHeaders;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.format.DateTimeFormatter;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes deliveries to the raw topic: value = the body bytes unchanged, key = the partition key
+ * (so every event of one incident lands on one partition, in order), headers = webhook id,
+ * subscription, received-at and the fingerprints of the secrets that verified it.
+ *
+ * <p>The producer is durable and bounded: {@code acks=all} and idempotence are set after the
+ * {@code KAFKA_*} pass-through so they cannot be weakened, and every client timeout is tied to the
+ * publish timeout so that nothing outlives the HTTP answer by much.
+ */
+public final class KafkaWebhookPublisher implements WebhookPublisher, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaWebhookPublisher.class);
+    /** Room for key, headers and batch framing on top of the largest body. */
+    static final int RECORD_OVERHEAD_BYTES = 64 * 1024;
+
+    private final Producer<String, byte[]> producer;
+    private final String topic;
+
+    /** Wraps an existing producer (tests use a mock); it is closed by {@link #close(Duration)}. */
+    public KafkaWebhookPublisher(Producer<String, byte[]> producer, String topic) {
+        this.producer = Objects.requireNonNull(producer, "producer");
+        this.topic = Objects.requireNonNull(topic, "topic");
+    }
+
+    /**
+     * Creates the producer.
+     *
+     * @param passThrough    {@code KAFKA_*} client properties
+     * @param topic          the raw topic
+     * @param publishTimeout the HTTP layer's wait bound
+     * @param maxBodyBytes   largest body the HTTP layer accepts
+     */
+    public static KafkaWebhookPublisher create(Properties passThrough, String topic, Duration publishTimeout,
+            long maxBodyBytes) {
+        Properties props = producerProperties(passThrough, publishTimeout, maxBodyBytes);
+        return new KafkaWebhookPublisher(
+                new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer()), topic);
+    }
+
+    /**
+     * The producer configuration: the pass-through first, then durability and the timeouts, which
+     * override it.
+     */
+    public static Properties producerProperties(Properties passThrough, Duration publishTimeout, long maxBodyBytes) {
+        Objects.requireNonNull(passThrough, "passThrough");
+        Objects.requireNonNull(publishTimeout, "publishTimeout");
+        Properties props = new Properties();
+        props.putAll(passThrough);
+        props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "pdpipeline-ingress");
+        long requested = parseLong(props.getProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 1_048_576L);
+        props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                Long.toString(Math.max(requested, maxBodyBytes + RECORD_OVERHEAD_BYTES)));
+
+        // durability: never weakened by the pass-through
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        // bounded: send() blocks at most the timeout, and a record is given up (not written later)
+        // once the HTTP answer has gone out, as far as Kafka allows (delivery >= linger + request)
+        String timeout = Long.toString(publishTimeout.toMillis());
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout);
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        return props;
+    }
+
+    @Override
+    public CompletableFuture<PublishReceipt> publish(RawDelivery delivery) {
+        Objects.requireNonNull(delivery, "delivery");
+        CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
+        try {
+            producer.send(toRecord(delivery), (metadata, exception) -> {
+                if (exception == null) {
+                    result.complete(new PublishReceipt(metadata.topic(), metadata.partition(), metadata.offset()));
+                } else {
+                    result.completeExceptionally(classify(exception));
+                }
+            });
+        } catch (RuntimeException e) {
+            // send() itself fails when metadata does not arrive within max.block.ms, or when closed
+            result.completeExceptionally(classify(e));
+        }
+        return result;
+    }
+
+    ProducerRecord<String, byte[]> toRecord(RawDelivery delivery) {
+        RecordHeaders headers = new RecordHeaders();
+        if (delivery.webhookId() != null) {
+            headers.add(PipelineHeaders.WEBHOOK_ID, utf8(delivery.webhookId()));
+        }
+        if (delivery.subscription() != null) {
+            headers.add(PipelineHeaders.WEBHOOK_SUBSCRIPTION, utf8(delivery.subscription()));
+        }
+        headers.add(PipelineHeaders.RECEIVED_AT, utf8(DateTimeFormatter.ISO_INSTANT.format(delivery.receivedAt())));
+        headers.add(PipelineHeaders.SECRET_FINGERPRINTS, utf8(String.join(",", delivery.secretFingerprints())));
+        return new ProducerRecord<>(topic, null, delivery.key(), delivery.body(), headers);
+    }
+
+    private static Throwable classify(Exception e) {
+        if (e instanceof RecordTooLargeException || e instanceof RecordBatchTooLargeException) {
+            return new PublishRejectedException("record too large for the raw topic: " + e.getMessage(), e);
+        }
+        return e;
+    }
+
+    /** Sends what is buffered (bounded by {@code timeout}), then closes the producer. */
+    public void close(Duration timeout) {
+        try {
+            producer.flush();
+        } catch (RuntimeException e) {
+            LOG.warn("Flushing the producer failed: {}", e.toString());
+        }
+        producer.close(timeout);
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(5));
+    }
+
+    private static byte[] utf8(String value) {
+        return value.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static long parseLong(String value, long fallback) {
+        if (value == null || value.isBlank()) {
+            return fallback;
+        }
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            return fallback; // Kafka's own validation reports it when the producer is created
+        }
+    }
+}

@@ -1,0 +1,254 @@
+package dev.pdpipeline.processor;
+
+import dev.pdpipeline.common.kafka.TopicAdmin;
+import dev.pdpipeline.common.topics.TopicCatalogue;
+import dev.pdpipeline.common.trigger.TriggerLoader;
+import dev.pdpipeline.common.trigger.TriggerSet;
+import dev.pdpipeline.common.trigger.TriggerWatcher;
+import dev.pdpipeline.processor.reload.ActiveTriggers;
+import dev.pdpipeline.processor.topology.RoutingOptions;
+import dev.pdpipeline.processor.topology.RoutingTopology;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.DefaultProductionExceptionHandler;
+import org.apache.kafka.streams.errors.LogAndContinueExceptionHandler;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running processor: triggers loaded and watched, topics ensured, Kafka Streams started.
+ * Instances with the same {@code APPLICATION_ID} share the raw topic's partitions; the dedup
+ * state follows its partition through the changelog.
+ */
+public final class ProcessorService implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessorService.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final ProcessorConfig config;
+    private final Admin admin;
+    private final TriggerWatcher watcher;
+    private final ScheduledExecutorService retries;
+    private final KafkaStreams streams;
+    private final KafkaStreamsMetrics streamsMetrics;
+    private final AtomicBoolean everRunning = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private ProcessorService(ProcessorConfig config, Admin admin, TriggerWatcher watcher,
+            ScheduledExecutorService retries, KafkaStreams streams, KafkaStreamsMetrics streamsMetrics) {
+        this.config = config;
+        this.admin = admin;
+        this.watcher = watcher;
+        this.retries = retries;
+        this.streams = streams;
+        this.streamsMetrics = streamsMetrics;
+    }
+
+    /**
+     * Loads the triggers (failing fast on an invalid file), ensures the raw, dead-letter and agent
+     * topics, starts Kafka Streams and the trigger watcher. Returns without waiting for the first
+     * rebalance; {@link #isReady()} tells when routing runs.
+     *
+     * @throws dev.pdpipeline.common.trigger.TriggerConfigException for invalid Trigger files
+     * @throws IllegalArgumentException for an agent name that makes no legal topic with the template
+     * @throws IllegalStateException    when the topics cannot be created
+     */
+    public static ProcessorService start(ProcessorConfig config, MeterRegistry registry) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(registry, "registry");
+        TopicCatalogue topics = config.topics();
+        Admin admin = null;
+        TriggerWatcher watcher = null;
+        ScheduledExecutorService retries = null;
+        KafkaStreams streams = null;
+        try {
+            admin = Admin.create(config.kafkaClientProperties());
+            Admin a = admin;
+            TopicAdmin.ensureTopics(admin, List.of(
+                    new NewTopic(topics.raw(), config.rawTopicPartitions(), config.topicReplication()),
+                    new NewTopic(topics.deadLetter(), config.rawTopicPartitions(), config.topicReplication())),
+                    config.topicCreateTimeout());
+            int agentPartitions = config.agentTopicPartitions() > 0 ? config.agentTopicPartitions()
+                    : partitionsOf(admin, topics.raw(), config.topicCreateTimeout());
+
+            TriggerLoader loader = new TriggerLoader(config.env());
+            TriggerSet initial = loader.load(config.triggersPath());
+            if (initial.enabled().isEmpty()) {
+                LOG.warn("No enabled trigger in {}: nothing will be routed until one is added", config.triggersPath());
+            }
+            ActiveTriggers active = new ActiveTriggers(initial, topics,
+                    names -> ensureAgentTopics(a, names, agentPartitions, config), registry);
+            watcher = new TriggerWatcher(config.triggersPath(), loader, config.triggersReloadInterval(),
+                    active::offer, active::rejected);
+            TriggerSet watched = watcher.start();
+            if (!watched.equals(initial)) {
+                active.offer(watched); // the files changed between the two loads
+            }
+            retries = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "processor-trigger-retry");
+                t.setDaemon(true);
+                return t;
+            });
+            long retryMs = config.triggersReloadInterval().toMillis();
+            retries.scheduleWithFixedDelay(() -> {
+                try {
+                    active.retryPending();
+                } catch (RuntimeException e) {
+                    LOG.warn("Retrying the pending trigger set failed: {}", e.toString());
+                }
+            }, retryMs, retryMs, TimeUnit.MILLISECONDS);
+
+            RoutingOptions options = new RoutingOptions(config.dedupWindow(), config.dedupPurgeInterval(),
+                    config.dedupPurgeBatch());
+            Topology topology = RoutingTopology.build(topics, active, options, registry);
+            LOG.debug("Processor topology:\n{}", topology.describe());
+            streams = new KafkaStreams(topology, streamsProperties(config));
+            ProcessorService service = new ProcessorService(config, admin, watcher, retries, streams,
+                    new KafkaStreamsMetrics(streams));
+            service.streamsMetrics.bindTo(registry);
+            streams.setStateListener((newState, oldState) -> {
+                LOG.info("Kafka Streams state {} -> {}", oldState, newState);
+                if (newState == KafkaStreams.State.RUNNING) {
+                    service.everRunning.set(true);
+                }
+            });
+            streams.setUncaughtExceptionHandler(e -> {
+                // Kafka errors that reach here (e.g. a record the broker refuses) must not be
+                // skipped silently: stop, report not-ready, let the orchestrator restart us.
+                LOG.error("Stream thread failed; shutting the processor down", e);
+                return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            });
+            streams.start();
+            LOG.info("Processor started: {} ({} trigger(s), {} enabled)", config, initial.triggers().size(),
+                    initial.enabled().size());
+            return service;
+        } catch (RuntimeException e) {
+            if (streams != null) {
+                streams.close(CLOSE_TIMEOUT);
+            }
+            if (retries != null) {
+                retries.shutdownNow();
+            }
+            if (watcher != null) {
+                watcher.close();
+            }
+            if (admin != null) {
+                admin.close(Duration.ofSeconds(5));
+            }
+            throw e;
+        }
+    }
+
+    /** The Kafka Streams settings of a config; visible for tests and docs. */
+    static Properties streamsProperties(ProcessorConfig config) {
+        Properties props = new Properties();
+        // KAFKA_* first (bootstrap, SASL/TLS, client tuning), then the settings we rely on.
+        props.putAll(config.kafkaClientProperties());
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.processingGuarantee());
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitIntervalMs());
+        props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.numStreamThreads());
+        props.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir().toString());
+        props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        // byte[] serdes cannot fail; should one ever, log and skip rather than stop everything.
+        props.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                LogAndContinueExceptionHandler.class.getName());
+        // A record the broker refuses must stop processing, never be dropped.
+        props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                DefaultProductionExceptionHandler.class.getName());
+        // We catch processing errors ourselves; this only silences Streams' start-up advice.
+        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
+        props.put(StreamsConfig.producerPrefix(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG), "true");
+        if (!config.exactlyOnce()) {
+            props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
+        }
+        return props;
+    }
+
+    /** Whether routing runs: Streams RUNNING, or REBALANCING after having run. */
+    public boolean isReady() {
+        KafkaStreams.State state = streams.state();
+        return state == KafkaStreams.State.RUNNING
+                || (state == KafkaStreams.State.REBALANCING && everRunning.get());
+    }
+
+    /** The Kafka Streams state, for diagnostics. */
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** Whether Streams stopped because of an error (the process should exit and be restarted). */
+    public boolean hasFailed() {
+        KafkaStreams.State state = streams.state();
+        return state == KafkaStreams.State.ERROR
+                || (state == KafkaStreams.State.NOT_RUNNING && !closed.get());
+    }
+
+    /** The configuration this service runs with. */
+    public ProcessorConfig config() {
+        return config;
+    }
+
+    /** Stops the watcher, then Kafka Streams (committing its work), then the Admin client. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        watcher.close();
+        retries.shutdownNow();
+        boolean clean = streams.close(CLOSE_TIMEOUT);
+        if (!clean) {
+            LOG.warn("Kafka Streams did not stop within {}", CLOSE_TIMEOUT);
+        }
+        streamsMetrics.close();
+        admin.close(Duration.ofSeconds(5));
+        LOG.info("Processor stopped");
+    }
+
+    private static void ensureAgentTopics(Admin admin, Collection<String> names, int partitions,
+            ProcessorConfig config) {
+        List<NewTopic> topics = names.stream()
+                .map(name -> new NewTopic(name, partitions, config.agentTopicReplication()))
+                .toList();
+        TopicAdmin.ensureTopics(admin, topics, config.topicCreateTimeout());
+    }
+
+    private static int partitionsOf(Admin admin, String topic, Duration timeout) {
+        try {
+            Map<String, TopicDescription> described = admin.describeTopics(List.of(topic)).allTopicNames()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return described.get(topic).partitions().size();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing " + topic, e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot describe topic " + topic + ": "
+                    + (e instanceof ExecutionException ? e.getCause() : e), e);
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.pdpipeline.processor.envelope;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pdpipeline.common.event.PagerDutyEvent;
+import dev.pdpipeline.common.json.Json;
+import dev.pdpipeline.common.trigger.Trigger;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Objects;
+
+/**
+ * The JSON request an agent receives on its topic: version 1 of the contract in
+ * docs/agent-contract.md. Field names and meanings there are a public promise; add fields
+ * freely, but renaming or removing one needs a new {@link #SCHEMA_VERSION}.
+ */
+public final class AgentRequestEnvelope {
+
+    /** Version of the envelope layout. */
+    public static final int SCHEMA_VERSION = 1;
+    /** Hex characters of {@link #requestId}: 128 bits. */
+    static final int REQUEST_ID_LENGTH = 32;
+
+    private AgentRequestEnvelope() {
+    }
+
+    /**
+     * The id of the request a trigger makes for an event: lowercase hex of
+     * SHA-256(event id + "\n" + trigger name), first 32 characters. Stable, so that a replay or a
+     * reprocessing produces the same id and agents can deduplicate on it.
+     */
+    public static String requestId(String eventId, String triggerName) {
+        Objects.requireNonNull(eventId, "eventId");
+        Objects.requireNonNull(triggerName, "triggerName");
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest((eventId + "\n" + triggerName).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest).substring(0, REQUEST_ID_LENGTH);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 unavailable", e); // mandatory on every Java platform
+        }
+    }
+
+    /**
+     * Builds the envelope. Never includes the trigger's webhook secret or API token.
+     *
+     * @param webhookId  PagerDuty's X-Webhook-Id of the delivery, or null when unknown
+     * @param receivedAt when the ingress received the delivery (ISO-8601), or null when unknown
+     * @param routedAt   when the processor routed it
+     * @param replay     whether a replay run produced it
+     */
+    public static ObjectNode build(Trigger trigger, PagerDutyEvent event, String webhookId, String receivedAt,
+            Instant routedAt, boolean replay) {
+        Objects.requireNonNull(trigger, "trigger");
+        Objects.requireNonNull(event, "event");
+        Objects.requireNonNull(routedAt, "routedAt");
+        ObjectNode json = Json.mapper().createObjectNode();
+        json.put("schema_version", SCHEMA_VERSION);
+        json.put("request_id", requestId(event.metadata().eventId(), trigger.name()));
+        json.put("trigger", trigger.name());
+        json.put("agent", trigger.agent());
+        json.put("bot_name", trigger.botName());
+        json.set("parameters", trigger.parameters());
+        json.set("metadata", event.metadata().toJson());
+        json.put("text", event.metadata().title());
+        JsonNode original = event.event();
+        json.set("event", original.deepCopy());
+        json.put("replay", replay);
+        json.put("webhook_id", webhookId);
+        json.put("received_at", receivedAt);
+        json.put("routed_at", routedAt.toString());
+        return json;
+    }
+
+    /** {@link #build} as UTF-8 JSON bytes. */
+    public static byte[] toBytes(ObjectNode envelope) {
+        try {
+            return Json.mapper().writeValueAsBytes(envelope);
+        } catch (JsonProcessingException e) {
+            // A tree of plain nodes always serialises; anything else is a bug.
+            throw new IllegalStateException("cannot serialise the agent request envelope", e);
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package dev.pdpipeline.processor.pagerduty;
+
+import dev.pdpipeline.common.trigger.SecretFingerprint;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs PagerDuty calls under the rate limit and the retry policy, without holding a thread while
+ * waiting: waits are scheduled, attempts run on the given executor.
+ *
+ * <ul>
+ *   <li>One resilience4j {@link RateLimiter} per API token (PagerDuty limits per key), smoothing
+ *       calls to at most {@code ratePerMinute}: one permit every {@code 60 s / ratePerMinute}.</li>
+ *   <li>429: the token is paused for as long as PagerDuty says ({@code ratelimit-reset}, else
+ *       {@code Retry-After}, else the backoff), then the call is tried again.</li>
+ *   <li>Transient failures (5xx, 408, timeouts, connection errors): exponential backoff with
+ *       jitter ({@link IntervalFunction#ofExponentialRandomBackoff}), until the call's time
+ *       budget is spent; then {@link RetriesExhaustedException} with the last error.</li>
+ *   <li>Other 4xx: fail at once with the {@link PagerDutyException}.</li>
+ * </ul>
+ */
+public final class PagerDutyCaller {
+
+    private static final Logger log = LoggerFactory.getLogger(PagerDutyCaller.class);
+    private static final double BACKOFF_MULTIPLIER = 2.0;
+    private static final double JITTER = 0.5;
+
+    /** One try of a call. */
+    @FunctionalInterface
+    public interface Attempt<T> {
+        /**
+         * @param afterAmbiguousFailure true when an earlier try (or an earlier run of the writer)
+         *                              may have taken effect, so a write should check first; such
+         *                              tries are charged two rate-limit permits
+         */
+        T run(boolean afterAmbiguousFailure) throws PagerDutyException;
+    }
+
+    private final int ratePerMinute;
+    private final Duration maxRetryDuration;
+    private final IntervalFunction backoff;
+    private final Executor executor;
+    private final MeterRegistry registry;
+    private final Map<String, TokenState> tokens = new ConcurrentHashMap<>();
+
+    /**
+     * @param ratePerMinute    most calls per token and minute
+     * @param maxRetryDuration how long one call may keep retrying transient failures
+     * @param initialBackoff   first backoff; doubles (with ±50% jitter) up to {@code maxBackoff}
+     */
+    public PagerDutyCaller(int ratePerMinute, Duration maxRetryDuration, Duration initialBackoff, Duration maxBackoff,
+            Executor executor, MeterRegistry registry) {
+        if (ratePerMinute < 1) {
+            throw new IllegalArgumentException("ratePerMinute must be at least 1, was " + ratePerMinute);
+        }
+        this.ratePerMinute = ratePerMinute;
+        this.maxRetryDuration = Objects.requireNonNull(maxRetryDuration, "maxRetryDuration");
+        this.backoff = IntervalFunction.ofExponentialRandomBackoff(Objects.requireNonNull(initialBackoff,
+                "initialBackoff"), BACKOFF_MULTIPLIER, JITTER, Objects.requireNonNull(maxBackoff, "maxBackoff"));
+        this.executor = Objects.requireNonNull(executor, "executor");
+        this.registry = Objects.requireNonNull(registry, "registry");
+    }
+
+    /**
+     * Runs {@code attempt} until it succeeds, is rejected, runs out of time or is cancelled.
+     *
+     * @param initiallyAmbiguous whether the first try must already check first (the write may
+     *                           have happened before a crash)
+     * @param cancelled          checked before every try; true completes the future with a
+     *                           {@link CancellationException}
+     * @return completes with the value, or exceptionally with {@link PagerDutyException}
+     *         (rejected), {@link RetriesExhaustedException}, {@link CancellationException}, or
+     *         the runtime exception the attempt threw
+     */
+    public <T> CompletableFuture<T> call(String token, String operation, Attempt<T> attempt, boolean initiallyAmbiguous,
+            BooleanSupplier cancelled) {
+        Objects.requireNonNull(token, "token");
+        Objects.requireNonNull(operation, "operation");
+        Objects.requireNonNull(attempt, "attempt");
+        Objects.requireNonNull(cancelled, "cancelled");
+        Call<T> call = new Call<>(tokenState(token), operation, attempt, cancelled, initiallyAmbiguous,
+                System.nanoTime() + maxRetryDuration.toNanos());
+        executor.execute(() -> step(call));
+        return call.result;
+    }
+
+    private TokenState tokenState(String token) {
+        return tokens.computeIfAbsent(token, t -> {
+            long periodNanos = Math.max(1_000L, TimeUnit.MINUTES.toNanos(1) / ratePerMinute);
+            RateLimiterConfig config = RateLimiterConfig.custom()
+                    .limitForPeriod(1)
+                    .limitRefreshPeriod(Duration.ofNanos(periodNanos))
+                    .timeoutDuration(Duration.ofMinutes(10))
+                    .build();
+            // the limiter is named by the token's fingerprint: never the token itself
+            return new TokenState(RateLimiter.of("pagerduty-" + SecretFingerprint.of(t), config));
+        });
+    }
+
+    private <T> void step(Call<T> call) {
+        try {
+            if (call.cancelled.getAsBoolean()) {
+                call.result.completeExceptionally(new CancellationException(call.operation + " abandoned"));
+                return;
+            }
+            long now = System.nanoTime();
+            long paused = call.token.pausedUntilNanos - now;
+            if (paused > 0) {
+                schedule(call, paused);
+                return;
+            }
+            if (!call.permitReserved) {
+                long wait = call.token.limiter.reservePermission(call.ambiguous ? 2 : 1);
+                if (wait < 0) {
+                    schedule(call, TimeUnit.SECONDS.toNanos(1));
+                    return;
+                }
+                call.permitReserved = true;
+                if (wait > 0) {
+                    schedule(call, wait);
+                    return;
+                }
+            }
+            call.permitReserved = false;
+            call.attempts++;
+            T value = call.attempt.run(call.ambiguous);
+            call.result.complete(value);
+        } catch (PagerDutyException e) {
+            failed(call, e);
+        } catch (RuntimeException | Error e) {
+            call.result.completeExceptionally(e);
+        }
+    }
+
+    private <T> void failed(Call<T> call, PagerDutyException e) {
+        switch (e.kind()) {
+            case REJECTED -> call.result.completeExceptionally(e);
+            case RATE_LIMITED -> {
+                counter("pdpipeline.notes.rate_limited", "429 answers from PagerDuty", call.operation).increment();
+                long waitMs = e.retryAfter() != null ? Math.max(e.retryAfter().toMillis(), 100L)
+                        : backoff.apply(Math.max(1, call.transientFailures + 1));
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
+                call.token.pauseUntil(until);
+                log.warn("PagerDuty rate limit hit on {} (token limiter {}); pausing that token for {} ms",
+                        call.operation, call.token.limiter.getName(), waitMs);
+                retryLater(call, e, TimeUnit.MILLISECONDS.toNanos(waitMs), "rate_limited");
+            }
+            case TRANSIENT -> {
+                call.transientFailures++;
+                call.ambiguous = call.ambiguous || e.ambiguous();
+                long waitMs = backoff.apply(call.transientFailures);
+                log.info("PagerDuty {} failed (attempt {}), retrying in {} ms: {}", call.operation, call.attempts,
+                        waitMs, e.getMessage());
+                retryLater(call, e, TimeUnit.MILLISECONDS.toNanos(waitMs), "transient");
+            }
+            default -> call.result.completeExceptionally(e);
+        }
+    }
+
+    private <T> void retryLater(Call<T> call, PagerDutyException e, long waitNanos, String reason) {
+        call.lastError = e;
+        if (System.nanoTime() + waitNanos > call.deadlineNanos) {
+            call.result.completeExceptionally(new RetriesExhaustedException("gave up on " + call.operation + " after "
+                    + call.attempts + " attempts in " + maxRetryDuration.toMillis() + " ms; last error: "
+                    + e.getMessage(), e, call.attempts));
+            return;
+        }
+        registry.counter("pdpipeline.notes.retries", "operation", call.operation, "reason", reason).increment();
+        schedule(call, waitNanos);
+    }
+
+    private Counter counter(String name, String description, String operation) {
+        return Counter.builder(name).description(description).tag("operation", operation).register(registry);
+    }
+
+    private <T> void schedule(Call<T> call, long delayNanos) {
+        Executor delayed = CompletableFuture.delayedExecutor(Math.max(1, delayNanos), TimeUnit.NANOSECONDS, executor);
+        try {
+            delayed.execute(() -> step(call));
+        } catch (RuntimeException e) {
+            call.result.completeExceptionally(new CancellationException("executor closed: " + e));
+        }
+    }
+
+    private static final class TokenState {
+        final RateLimiter limiter;
+        volatile long pausedUntilNanos = System.nanoTime();
+
+        TokenState(RateLimiter limiter) {
+            this.limiter = limiter;
+        }
+
+        synchronized void pauseUntil(long nanos) {
+            if (nanos - pausedUntilNanos > 0) {
+                pausedUntilNanos = nanos;
+            }
+        }
+    }
+
+    private static final class Call<T> {
+        final TokenState token;
+        final String operation;
+        final Attempt<T> attempt;
+        final BooleanSupplier cancelled;
+        final long deadlineNanos;
+        final CompletableFuture<T> result = new CompletableFuture<>();
+        boolean ambiguous;
+        boolean permitReserved;
+        int attempts;
+        int transientFailures;
+        PagerDutyException lastError;
+
+        Call(TokenState token, String operation, Attempt<T> attempt, BooleanSupplier cancelled, boolean ambiguous,
+                long deadlineNanos) {
+            this.token = token;
+            this.operation = operation;
+            this.attempt = attempt;
+            this.cancelled = cancelled;
+            this.ambiguous = ambiguous;
+            this.deadlineNanos = deadlineNanos;
+        }
+    }
+}
