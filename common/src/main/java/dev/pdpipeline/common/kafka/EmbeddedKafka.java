@@ -235,6 +235,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                 if (e instanceof IllegalStateException ise) {
                     throw ise;
                 }
+                if (e instanceof Error error) {
+                    throw error;
+                }
                 throw new IllegalStateException("Embedded Kafka did not start on " + host + ":" + clientPort
                         + " (data dir " + dir + "): " + e, e);
             }
