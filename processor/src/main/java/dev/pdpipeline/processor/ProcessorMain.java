@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The processor as a process of its own (one container), configured by environment variables:
  * the service plus the management endpoints with readiness check {@code streams}. Exits 2 on a
- * configuration error, 1 when Kafka Streams fails (so the orchestrator restarts it), 0 on
- * SIGTERM after a clean close.
+ * configuration error and 1 when Kafka Streams fails (so the orchestrator restarts it); on
+ * SIGTERM a shutdown hook closes Streams cleanly (the JVM then reports 143, as for any SIGTERM).
  */
 public final class ProcessorMain {
 

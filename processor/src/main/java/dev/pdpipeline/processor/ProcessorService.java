@@ -27,6 +27,7 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -67,8 +68,8 @@ public final class ProcessorService implements AutoCloseable {
     }
 
     /**
-     * Loads the triggers (failing fast on an invalid file), ensures the raw, dead-letter and agent
-     * topics, starts Kafka Streams and the trigger watcher. Returns without waiting for the first
+     * Loads the triggers (failing fast on an invalid file), ensures the raw, dead-letter, request
+     * log (compacted) and agent topics, starts Kafka Streams and the trigger watcher. Returns without waiting for the first
      * rebalance; {@link #isReady()} tells when routing runs.
      *
      * @throws dev.pdpipeline.common.trigger.TriggerConfigException for invalid Trigger files
@@ -88,7 +89,9 @@ public final class ProcessorService implements AutoCloseable {
             Admin a = admin;
             TopicAdmin.ensureTopics(admin, List.of(
                     new NewTopic(topics.raw(), config.rawTopicPartitions(), config.topicReplication()),
-                    new NewTopic(topics.deadLetter(), config.rawTopicPartitions(), config.topicReplication())),
+                    new NewTopic(topics.deadLetter(), config.rawTopicPartitions(), config.topicReplication()),
+                    new NewTopic(topics.requestLog(), config.rawTopicPartitions(), config.topicReplication())
+                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))),
                     config.topicCreateTimeout());
             int agentPartitions = config.agentTopicPartitions() > 0 ? config.agentTopicPartitions()
                     : partitionsOf(admin, topics.raw(), config.topicCreateTimeout());
@@ -182,8 +185,9 @@ public final class ProcessorService implements AutoCloseable {
         // We catch processing errors ourselves; this only silences Streams' start-up advice.
         props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         props.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
-        props.put(StreamsConfig.producerPrefix(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG), "true");
         if (!config.exactlyOnce()) {
+            // (exactly_once_v2 enforces both itself)
+            props.put(StreamsConfig.producerPrefix(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG), "true");
             props.put(StreamsConfig.consumerPrefix(ConsumerConfig.ISOLATION_LEVEL_CONFIG), "read_committed");
         }
         return props;

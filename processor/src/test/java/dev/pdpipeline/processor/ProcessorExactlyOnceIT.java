@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pdpipeline.processor.fixtures.TestEvents;
+import dev.pdpipeline.processor.reload.ActiveTriggers;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -52,17 +53,17 @@ class ProcessorExactlyOnceIT {
         Map<String, String> env = fx.env(state);
 
         long t0 = System.nanoTime();
-        child = startJvm(env, dir.resolve("processor-1.log"));
-        // some output exists (perhaps only in an open transaction): pull the plug
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
-                .until(() -> topicExists(fx, agentTopic) && !fx.readToEnd(agentTopic, "read_uncommitted").isEmpty());
+        child = startJvm(env, logs().resolve("processor-1.log"));
+        // well into the stream (committed requests, dedup entries, surely an open transaction): pull the plug
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                .until(() -> topicExists(fx, agentTopic) && fx.readToEnd(agentTopic, "read_committed").size() >= 1_000);
         child.destroyForcibly().waitFor();
         int committedAtKill = fx.readToEnd(agentTopic, "read_committed").size();
         LOG.info("Killed the processor with {} of {} requests committed ({} raw records) after {} ms",
                 committedAtKill, events, written, (System.nanoTime() - t0) / 1_000_000);
         assertThat(committedAtKill).as("killed mid-stream").isLessThan(events);
 
-        child = startJvm(env, dir.resolve("processor-2.log"));
+        child = startJvm(env, logs().resolve("processor-2.log"));
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250)).until(fx::consumedEverything);
 
         List<ConsumerRecord<byte[], byte[]>> routed = fx.readToEnd(agentTopic, "read_committed");
@@ -74,8 +75,9 @@ class ProcessorExactlyOnceIT {
         LOG.info("Kill/restart: {} raw records -> {} requests, exactly once, in {} ms", written, routed.size(),
                 (System.nanoTime() - t0) / 1_000_000);
 
-        child.destroy(); // SIGTERM: the clean path exits 0
-        assertThat(child.waitFor()).isZero();
+        child.destroy(); // SIGTERM: the shutdown hook closes Streams cleanly
+        child.waitFor();
+        assertThat(Files.readString(logs().resolve("processor-2.log"))).contains("Processor stopped");
     }
 
     @Test
@@ -115,15 +117,17 @@ class ProcessorExactlyOnceIT {
         String first = fx.agentTopic("agent-one");
         String second = fx.agentTopic("agent-two");
 
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (ProcessorService service = ProcessorService.start(
-                ProcessorConfig.fromEnv(fx.env(dir.resolve("state"))), new SimpleMeterRegistry())) {
+                ProcessorConfig.fromEnv(fx.env(dir.resolve("state"))), registry)) {
             await().atMost(Duration.ofSeconds(60)).until(service::isReady);
             produce(fx, "C-EV-1", "C-INC-1");
             await().atMost(Duration.ofSeconds(30)).until(() -> fx.readToEnd(first, "read_committed").size() == 1);
             assertThat(topicExists(fx, second)).isFalse();
 
             fx.writeTrigger("second.yaml", "second", "agent-two", "incident.triggered");
-            await().atMost(Duration.ofSeconds(30)).until(() -> topicExists(fx, second));
+            await().atMost(Duration.ofSeconds(30)).until(() -> registry.get(ActiveTriggers.RELOADS).counter().count() == 1);
+            assertThat(topicExists(fx, second)).as("agent topic created before the new set is used").isTrue();
             produce(fx, "C-EV-2", "C-INC-2");
 
             await().atMost(Duration.ofSeconds(30)).until(() -> fx.readToEnd(second, "read_committed").size() == 1);
@@ -131,6 +135,11 @@ class ProcessorExactlyOnceIT {
             ConsumerRecord<byte[], byte[]> routed = fx.readToEnd(second, "read_committed").get(0);
             assertThat(new String(routed.key(), StandardCharsets.UTF_8)).isEqualTo("C-INC-2");
         }
+    }
+
+    /** Where child JVM logs stay after the test, for diagnosis. */
+    private static Path logs() {
+        return Path.of("target", "it-logs");
     }
 
     private static void produce(ProcessorFixture fx, String eventId, String incidentId) {

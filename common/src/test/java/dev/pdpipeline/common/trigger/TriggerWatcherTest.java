@@ -83,12 +83,12 @@ class TriggerWatcherTest {
         watcher().start();
 
         Files.writeString(a, trigger("alpha", "agent-two"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> changes.size() == 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> changes.size() == 1);
         assertThat(watcher.current().byName("alpha").orElseThrow().agent()).isEqualTo("agent-two");
         assertThat(changes.get(0)).isSameAs(watcher.current());
 
         Files.writeString(dir.resolve("b.yaml"), trigger("beta", "agent-three"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> changes.size() == 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> changes.size() == 2);
         assertThat(watcher.current().triggers()).extracting(Trigger::name).containsExactly("alpha", "beta");
         assertThat(errors).isEmpty();
     }
@@ -99,7 +99,7 @@ class TriggerWatcherTest {
         TriggerSet good = watcher().start();
 
         Files.writeString(a, trigger("alpha", "agent-one").replace("webhook_secret", "webhook_secrt"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> errors.size() == 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> errors.size() == 1);
         assertThat(errors.get(0).field()).isEqualTo("spec.platform.config.webhook_secrt");
         assertThat(watcher.current()).isSameAs(good);
         // the same broken content is reported once, not at every poll
@@ -107,7 +107,7 @@ class TriggerWatcherTest {
         assertThat(changes).isEmpty();
 
         Files.writeString(a, trigger("alpha", "agent-fixed"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> changes.size() == 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> changes.size() == 1);
         assertThat(watcher.current().byName("alpha").orElseThrow().agent()).isEqualTo("agent-fixed");
     }
 
@@ -121,7 +121,7 @@ class TriggerWatcherTest {
         Files.delete(a);
         Files.delete(sub);
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> errors.size() == 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> errors.size() == 1);
         assertThat(errors.get(0).getMessage()).isEqualTo(sub + ": no such file or directory");
         assertThat(watcher.current()).isSameAs(good);
     }

@@ -4,7 +4,6 @@ import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.processor.pagerduty.PagerDutyCaller;
 import dev.pdpipeline.processor.pagerduty.PagerDutyClient;
 import dev.pdpipeline.processor.pagerduty.PagerDutyException;
-import dev.pdpipeline.processor.pagerduty.PagerDutyNote;
 import dev.pdpipeline.processor.pagerduty.RetriesExhaustedException;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,14 +101,15 @@ final class ResultProcessor {
         awaitRequest(w, request);
         return request.thenCompose(r -> handle(w, r)).handle((ok, e) -> {
             if (e == null) {
-                return ok;
+                return CompletableFuture.completedFuture(ok);
             }
             Throwable cause = unwrap(e);
-            if (!(cause instanceof CancellationException)) {
-                log.error("Unexpected failure applying result {} ({})", w.where(), w.result.resultId(), cause);
+            if (cause instanceof CancellationException || w.abandoned()) {
+                return CompletableFuture.completedFuture(false);
             }
-            return false;
-        });
+            log.error("Unexpected failure applying result {} ({})", w.where(), w.result.resultId(), cause);
+            return deadLetter(w, DeadLetterReason.INTERNAL_ERROR, String.valueOf(cause));
+        }).thenCompose(f -> f);
     }
 
     private void awaitRequest(Work w, CompletableFuture<RequestLogRecord> into) {
@@ -207,19 +207,9 @@ final class ResultProcessor {
         }
         NoteFormatter.Part part = parts.get(index);
         AgentResult r = w.result;
-        return caller.call(c.token(), PagerDutyClient.OP_CREATE_NOTE, checkFirst -> {
-            if (checkFirst) {
-                for (PagerDutyNote note : client.listNotes(c.token(), r.incidentId())) {
-                    if (note.content().contains(part.marker())) {
-                        log.info("Incident {} already has note {} with marker {}; not writing it again",
-                                r.incidentId(), note.id(), part.marker());
-                        return note.id() == null ? "" : note.id();
-                    }
-                }
-            }
-            String id = client.createNote(c.token(), c.from(), r.incidentId(), part.content());
-            return id == null ? "" : id;
-        }, ambiguous, w::abandoned).thenCompose(id -> {
+        return caller.call(c.token(), PagerDutyClient.OP_CREATE_NOTE, checkFirst -> client.createNoteUnlessPresent(
+                c.token(), c.from(), r.incidentId(), part.content(), part.marker(), checkFirst),
+                ambiguous, w::abandoned).thenCompose(id -> {
             ids.add(id);
             return writeParts(w, c, parts, index + 1, ids, ambiguous);
         });

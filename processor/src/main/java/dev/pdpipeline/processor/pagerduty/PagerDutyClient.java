@@ -35,6 +35,8 @@ import java.util.regex.Pattern;
  */
 public final class PagerDutyClient {
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(PagerDutyClient.class);
+
     /** PagerDuty's REST API, US service region. */
     public static final String DEFAULT_API_URL = "https://api.pagerduty.com";
     /** The exact media type PagerDuty's REST API v2 expects in {@code Accept}. */
@@ -76,6 +78,27 @@ public final class PagerDutyClient {
         JsonNode answer = call(OP_CREATE_NOTE, "POST", notesPath(incidentId), token, requireFrom(from), body);
         JsonNode id = answer.path("note").path("id");
         return id.isTextual() ? id.asText() : null;
+    }
+
+    /**
+     * Creates a note unless {@code checkFirst} and the incident already has a note containing
+     * {@code marker} (then returns that note's id): the write for a result whose earlier attempt
+     * may have reached PagerDuty (a timeout after sending, a crash before the ledger said done).
+     */
+    public String createNoteUnlessPresent(String token, String from, String incidentId, String content, String marker,
+            boolean checkFirst) throws PagerDutyException {
+        Objects.requireNonNull(marker, "marker");
+        if (checkFirst) {
+            for (PagerDutyNote note : listNotes(token, incidentId)) {
+                if (note.content().contains(marker)) {
+                    log.info("Incident {} already has note {} with marker {}; not writing it again", incidentId,
+                            note.id(), marker);
+                    return note.id() == null ? "" : note.id();
+                }
+            }
+        }
+        String id = createNote(token, from, incidentId, content);
+        return id == null ? "" : id;
     }
 
     /** Sets the incident's status ({@code acknowledged} or {@code resolved}). */

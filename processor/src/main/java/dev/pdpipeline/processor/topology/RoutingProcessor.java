@@ -10,6 +10,7 @@ import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.processor.dedup.DedupStore;
 import dev.pdpipeline.processor.envelope.AgentRequestEnvelope;
 import dev.pdpipeline.processor.envelope.AgentRequestHeaders;
+import dev.pdpipeline.processor.notes.RequestLogRecord;
 import dev.pdpipeline.processor.routing.Decision;
 import dev.pdpipeline.processor.routing.TriggerMatcher;
 import java.nio.charset.StandardCharsets;
@@ -171,6 +172,13 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
         headers.add(AgentRequestHeaders.SCHEMA_VERSION, utf8(String.valueOf(AgentRequestEnvelope.SCHEMA_VERSION)));
         context.forward(new Record<byte[], Object>(record.key(), new AgentRequest(topic, body), record.timestamp(),
                 headers), RoutingTopology.AGENT_SINK);
+        // In the same transaction: which trigger made this request, for the notes writer.
+        EventMetadata md = event.metadata();
+        String requestId = AgentRequestEnvelope.requestId(md.eventId(), trigger.name());
+        context.forward(new Record<byte[], Object>(RequestLogRecord.key(requestId),
+                RequestLogRecord.toJson(requestId, trigger.name(), trigger.agent(), md.incidentId(), md.eventId(),
+                        false, true, Instant.ofEpochMilli(now)),
+                record.timestamp()), RoutingTopology.REQUEST_LOG_SINK);
     }
 
     private void deadLetter(Record<byte[], byte[]> record, String reason, String detail) {

@@ -15,8 +15,9 @@ import org.apache.kafka.streams.processor.TopicNameExtractor;
  * The processor's Kafka Streams topology, apart from the service so tests can drive it directly:
  *
  * <pre>
- *   raw topic ──► route (dedup store) ──► agent sink (topic chosen per record: agent.{agent}.requests)
- *                                    └──► dead-letter sink (DLQ topic)
+ *   raw topic ──► route (dedup store) ─┬─► agent sink (topic chosen per record: agent.{agent}.requests)
+ *                                      ├─► request log sink (compacted: request_id → trigger, for notes)
+ *                                      └─► dead-letter sink (DLQ topic)
  * </pre>
  *
  * No repartition: the raw topic is keyed by incident id, so every delivery of one event lands in
@@ -28,6 +29,7 @@ public final class RoutingTopology {
     public static final String PROCESSOR = "route";
     public static final String AGENT_SINK = "agent-requests-sink";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
+    public static final String REQUEST_LOG_SINK = "request-log-sink";
 
     private RoutingTopology() {
     }
@@ -49,6 +51,8 @@ public final class RoutingTopology {
         topology.addProcessor(PROCESSOR, () -> new RoutingProcessor(topics, triggers, options, metrics), SOURCE);
         topology.addStateStore(DedupStore.storeBuilder(), PROCESSOR);
         topology.addSink(AGENT_SINK, agentTopic, new ByteArraySerializer(), new AgentRequest.BodySerializer(),
+                PROCESSOR);
+        topology.addSink(REQUEST_LOG_SINK, topics.requestLog(), new ByteArraySerializer(), new ByteArraySerializer(),
                 PROCESSOR);
         topology.addSink(DEAD_LETTER_SINK, topics.deadLetter(), new ByteArraySerializer(), new ByteArraySerializer(),
                 PROCESSOR);
