@@ -182,8 +182,6 @@ public final class ProcessorService implements AutoCloseable {
         // A record the broker refuses must stop processing, never be dropped.
         props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DefaultProductionExceptionHandler.class.getName());
-        // We catch processing errors ourselves; this only silences Streams' start-up advice.
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         props.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
         if (!config.exactlyOnce()) {
             // (exactly_once_v2 enforces both itself)

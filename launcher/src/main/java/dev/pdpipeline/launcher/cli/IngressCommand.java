@@ -28,7 +28,7 @@ public final class IngressCommand implements Callable<Integer> {
         try {
             IngressService ingress = IngressService.start(config, registry);
             running.add(ingress);
-            ManagementServer management = ManagementServer.start(config.bindHost(), config.managementPort(), registry)
+            ManagementServer management = ManagementServer.start(config.managementHost(), config.managementPort(), registry)
                     .addReadinessCheck("ingress", ingress::isReady);
             running.add(0, management);
         } catch (RuntimeException e) {

@@ -101,7 +101,7 @@ public final class LocalPipeline implements AutoCloseable {
             IngressService ingress = IngressService.start(IngressConfig.fromEnv(clientEnv), registry);
             running.add(0, ingress);
             ManagementServer management = ManagementServer.start(
-                            ingressConfig.bindHost(), ingressConfig.managementPort(), registry)
+                            ingressConfig.managementHost(), ingressConfig.managementPort(), registry)
                     .addReadinessCheck("ingress", ingress::isReady)
                     .addReadinessCheck("processor", processor::isReady);
             running.add(0, management);

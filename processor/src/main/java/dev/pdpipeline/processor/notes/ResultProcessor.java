@@ -194,7 +194,7 @@ final class ResultProcessor {
         }
         return written.handle((ids, e) -> {
             if (e == null) {
-                return CompletableFuture.completedFuture(finishWritten(w, ids));
+                return finishWritten(w, ids);
             }
             return failed(w, credentials, unwrap(e));
         }).thenCompose(f -> f).whenComplete((ok, e) -> w.progress.writing.decrementAndGet());
@@ -215,22 +215,23 @@ final class ResultProcessor {
         });
     }
 
-    private boolean finishWritten(Work w, List<String> ids) {
+    private CompletableFuture<Boolean> finishWritten(Work w, List<String> ids) {
         AgentResult r = w.result;
         if (faults.crashAfterPagerDutyWrite(r)) {
             log.warn("Simulated crash after writing result {} ({}) to PagerDuty", w.where(), r.resultId());
-            return false;
-        }
-        try {
-            ledger.record(r.resultId(), ResultsLedger.State.DONE, r, ids, null);
-        } catch (IllegalStateException e) {
-            // PagerDuty has it; the ledger stays 'attempting', so a re-read checks the marker and skips
-            log.error("Wrote result {} ({}) but cannot record 'done': {}", w.where(), r.resultId(), e.getMessage());
+            return CompletableFuture.completedFuture(false);
         }
         metrics.writes(NotesMetrics.WRITTEN, r);
         log.info("Wrote result {} ({}) of agent {} to incident {}: notes {}{}", w.where(), r.resultId(), r.agent(),
                 r.incidentId(), ids, r.status() == null ? "" : ", status " + r.status());
-        return true;
+        // not waited for by the incident's queue; the offset is only released once it is acknowledged
+        return ledger.recordAsync(r.resultId(), ResultsLedger.State.DONE, r, ids).handle((v, e) -> {
+            if (e != null) {
+                // PagerDuty has it; the ledger stays 'attempting', so a re-read checks the marker and skips
+                log.error("Wrote result {} ({}) but cannot record 'done': {}", w.where(), r.resultId(), e.toString());
+            }
+            return true;
+        });
     }
 
     private CompletableFuture<Boolean> failed(Work w, WriteCredentials c, Throwable cause) {

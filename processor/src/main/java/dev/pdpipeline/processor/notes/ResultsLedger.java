@@ -116,6 +116,50 @@ public final class ResultsLedger implements AutoCloseable {
     public void record(String resultId, State state, AgentResult result, List<String> noteIds, String detail) {
         Objects.requireNonNull(resultId, "resultId");
         Objects.requireNonNull(state, "state");
+        ObjectNode json = entryJson(resultId, state, result, noteIds, detail);
+        try {
+            producer.send(new ProducerRecord<>(topic, resultId.getBytes(StandardCharsets.UTF_8),
+                    Json.mapper().writeValueAsBytes(json))).get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while recording " + state.code() + " for result " + resultId, e);
+        } catch (ExecutionException | TimeoutException | IOException e) {
+            throw new IllegalStateException("cannot record " + state.code() + " for result " + resultId + " on "
+                    + topic + ": " + (e instanceof ExecutionException ? e.getCause() : e), e);
+        }
+        entries.put(resultId, new Entry(state, noteIds == null ? List.of() : List.copyOf(noteIds)));
+        log.debug("Ledger: result {} {}", resultId, state.code());
+    }
+
+    /**
+     * Records a state without waiting; the future completes when the broker acknowledged it (or
+     * exceptionally). For {@code done}: losing it only costs a marker check if the result is ever
+     * read again, so the writer need not wait for it before going on.
+     */
+    public java.util.concurrent.CompletableFuture<Void> recordAsync(String resultId, State state, AgentResult result,
+            List<String> noteIds) {
+        Objects.requireNonNull(resultId, "resultId");
+        java.util.concurrent.CompletableFuture<Void> acked = new java.util.concurrent.CompletableFuture<>();
+        byte[] value;
+        try {
+            value = Json.mapper().writeValueAsBytes(entryJson(resultId, state, result, noteIds, null));
+        } catch (IOException e) {
+            acked.completeExceptionally(e);
+            return acked;
+        }
+        entries.put(resultId, new Entry(state, noteIds == null ? List.of() : List.copyOf(noteIds)));
+        producer.send(new ProducerRecord<>(topic, resultId.getBytes(StandardCharsets.UTF_8), value), (meta, e) -> {
+            if (e == null) {
+                acked.complete(null);
+            } else {
+                acked.completeExceptionally(e);
+            }
+        });
+        return acked;
+    }
+
+    private static ObjectNode entryJson(String resultId, State state, AgentResult result, List<String> noteIds,
+            String detail) {
         ObjectNode json = Json.mapper().createObjectNode();
         json.put("state", state.code());
         json.put("result_id", resultId);
@@ -132,18 +176,7 @@ public final class ResultsLedger implements AutoCloseable {
             json.put("detail", detail);
         }
         json.put("at", Instant.now().toString());
-        try {
-            producer.send(new ProducerRecord<>(topic, resultId.getBytes(StandardCharsets.UTF_8),
-                    Json.mapper().writeValueAsBytes(json))).get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while recording " + state.code() + " for result " + resultId, e);
-        } catch (ExecutionException | TimeoutException | IOException e) {
-            throw new IllegalStateException("cannot record " + state.code() + " for result " + resultId + " on "
-                    + topic + ": " + (e instanceof ExecutionException ? e.getCause() : e), e);
-        }
-        entries.put(resultId, new Entry(state, noteIds == null ? List.of() : List.copyOf(noteIds)));
-        log.debug("Ledger: result {} {}", resultId, state.code());
+        return json;
     }
 
     public boolean isRestored() {

@@ -1,12 +1,14 @@
 package dev.pdpipeline.processor.notes;
 
 import dev.pdpipeline.common.json.Json;
+import dev.pdpipeline.common.kafka.TopicAdmin;
 import dev.pdpipeline.common.testing.TestKafka;
 import dev.pdpipeline.common.topics.TopicCatalogue;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.processor.fakepd.FakePagerDuty;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -32,6 +34,7 @@ final class NotesItSupport implements AutoCloseable {
         topics = new TopicCatalogue(kafka.uniqueTopic("raw"), kafka.uniqueTopic("dlq"), "agent.{agent}.requests",
                 kafka.uniqueTopic("results"), kafka.uniqueTopic("results-dlq"), kafka.uniqueTopic("requests"),
                 kafka.uniqueTopic("ledger"));
+        TopicAdmin.ensureTopics(kafka.admin(), NotesWriter.topicsToEnsure(topics, 3, (short) 1), Duration.ofSeconds(30));
         producer = new KafkaProducer<>(kafka.producerProps());
     }
 

@@ -80,7 +80,6 @@ class RoutingTopologyTest {
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, "true");
         driver = new TopologyTestDriver(RoutingTopology.build(TOPICS, supplier, options, registry), props, START);
         raw = driver.createInputTopic(TOPICS.raw(), new ByteArraySerializer(), new ByteArraySerializer());
     }
@@ -170,6 +169,30 @@ class RoutingTopologyTest {
         assertThat(agentTopic("agent-one").readRecordsToList()).hasSize(1);
         assertThat(decisions("t1", "routed")).isEqualTo(1);
         assertThat(decisions("t1", "duplicate")).isEqualTo(2);
+    }
+
+    @Test
+    void logsWhichTriggerMadeEachRequestOnceForTheNotesWriter() throws Exception {
+        start(trigger("t1", "agent-one", SECRET_A), trigger("t2", "agent-two", SECRET_A));
+        byte[] body = incident("EV-1", "INC-1").bytes();
+
+        send("INC-1", body, ingressHeaders("WH-1", SECRET_A));
+        send("INC-1", body, ingressHeaders("WH-1", SECRET_A));
+
+        List<TestRecord<byte[], byte[]>> log = driver.createOutputTopic(TOPICS.requestLog(),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer()).readRecordsToList();
+        assertThat(log).hasSize(2);
+        JsonNode first = json(log.get(0).value());
+        String requestId = json(agentTopic("agent-one").readValue()).get("request_id").asText();
+        assertThat(new String(log.get(0).key(), StandardCharsets.UTF_8)).isEqualTo(requestId);
+        assertThat(first.get("request_id").asText()).isEqualTo(requestId);
+        assertThat(first.get("trigger").asText()).isEqualTo("t1");
+        assertThat(first.get("agent").asText()).isEqualTo("agent-one");
+        assertThat(first.get("incident_id").asText()).isEqualTo("INC-1");
+        assertThat(first.get("event_id").asText()).isEqualTo("EV-1");
+        assertThat(first.get("replay").asBoolean()).isFalse();
+        assertThat(first.get("write_back").asBoolean()).isTrue();
+        assertThat(json(log.get(1).value()).get("trigger").asText()).isEqualTo("t2");
     }
 
     @Test

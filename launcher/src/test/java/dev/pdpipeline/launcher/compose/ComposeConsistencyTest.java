@@ -1,0 +1,987 @@
+package dev.pdpipeline.launcher.compose;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.pdpipeline.common.config.KafkaClientProperties;
+import dev.pdpipeline.common.topics.TopicCatalogue;
+import dev.pdpipeline.common.trigger.Trigger;
+import dev.pdpipeline.common.trigger.TriggerLoader;
+import dev.pdpipeline.launcher.Pipeline;
+import dev.pdpipeline.launcher.cli.Environment;
+import dev.pdpipeline.launcher.local.LocalPipeline;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Holds docker-compose.yml, the Dockerfiles, .env.example and docs/configuration.md to the code:
+ * nothing can be built or run with Docker here, so a renamed variable or topic on one side only
+ * would otherwise surface as a container that silently ignores a setting or waits for a topic
+ * forever. The known variables come from the services' {@link ConfigDef}s, {@link TopicCatalogue}
+ * and {@link KafkaClientProperties}, never from a list kept in this test.
+ */
+class ComposeConsistencyTest {
+
+    private static final Path ROOT = findRoot();
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    // ---------------------------------------------------------------- the real files
+
+    @Test
+    void composeFileAgreesWithTheCode() {
+        assertThat(checker().check(compose())).isEmpty();
+    }
+
+    @Test
+    void everyConfigurationVariableIsInTheConfigurationReference() throws IOException {
+        String doc = Files.readString(ROOT.resolve("docs/configuration.md"));
+        Set<String> missing = new TreeSet<>();
+        for (String name : CodeFacts.documentedVariables(ROOT)) {
+            if (!doc.contains("`" + name + "`")) {
+                missing.add(name);
+            }
+        }
+        assertThat(missing).as("variables missing from docs/configuration.md").isEmpty();
+    }
+
+    @Test
+    void envExampleHoldsPlaceholdersOnlyAndStaysOutOfGit() throws IOException {
+        Map<String, String> example = Checker.readEnvFile(ROOT.resolve(".env.example"));
+        assertThat(example).containsKeys("PAGERDUTY_WEBHOOK_SECRET", "PAGERDUTY_API_TOKEN", "PAGERDUTY_FROM_EMAIL",
+                "PAGERDUTY_API_URL");
+        assertThat(example.get("PAGERDUTY_WEBHOOK_SECRET")).startsWith("replace-with-");
+        assertThat(example.get("PAGERDUTY_API_TOKEN")).isEmpty();
+        assertThat(Files.readAllLines(ROOT.resolve(".gitignore"))).contains(".env");
+        assertThat(Files.readAllLines(ROOT.resolve(".dockerignore"))).contains(".env", ".git", "**/target/",
+                ".local-data/");
+    }
+
+    // ---------------------------------------------------------------- the checker catches drift
+
+    @Test
+    void reportsAVariableRenamedInTheComposeFileOnly() {
+        ObjectNode compose = compose();
+        ObjectNode env = (ObjectNode) compose.at("/services/ingress/environment");
+        env.set("INGRES_PORT", env.remove("INGRESS_PORT"));
+
+        assertThat(checker().check(compose)).anySatisfy(p -> assertThat(p).contains("ingress").contains("INGRES_PORT"));
+    }
+
+    @Test
+    void reportsAVariableRenamedInTheCodeOnly() {
+        CodeFacts renamed = CodeFacts.fromCode(ROOT).withoutVariable("ingress", "INGRESS_PORT");
+
+        assertThat(new Checker(ROOT, envExample(), renamed).check(compose()))
+                .anySatisfy(p -> assertThat(p).contains("ingress").contains("INGRESS_PORT"));
+    }
+
+    @Test
+    void reportsAVariableOfAnotherService() {
+        ObjectNode compose = compose();
+        ((ObjectNode) compose.at("/services/ingress/environment")).put("APPLICATION_ID", "pdpipeline-processor");
+
+        assertThat(checker().check(compose)).anySatisfy(p -> assertThat(p).contains("ingress").contains("APPLICATION_ID"));
+    }
+
+    @Test
+    void reportsAKafkaVariableThatIsNoClientProperty() {
+        ObjectNode compose = compose();
+        ((ObjectNode) compose.at("/services/processor/environment")).put("KAFKA_BOOTSTRAP_SERVER", "kafka:19092");
+
+        assertThat(checker().check(compose))
+                .anySatisfy(p -> assertThat(p).contains("KAFKA_BOOTSTRAP_SERVER").contains("bootstrap.server"));
+    }
+
+    @Test
+    void reportsATopicRenamedInTheTopicsJobOnly() {
+        ObjectNode compose = compose();
+        replaceInCommand(compose, "topics", "--topic pagerduty.webhooks.raw ", "--topic pagerduty.webhook.raw ");
+
+        assertThat(checker().check(compose))
+                .anySatisfy(p -> assertThat(p).contains("pagerduty.webhook.raw"))
+                .anySatisfy(p -> assertThat(p).contains("pagerduty.webhooks.raw").contains("not created"));
+    }
+
+    @Test
+    void reportsATopicRenamedInTheCodeOnly() {
+        CodeFacts renamed = CodeFacts.fromCode(ROOT).withTopicDefault(TopicCatalogue.RAW_TOPIC_ENV, "pagerduty.events.raw");
+
+        assertThat(new Checker(ROOT, envExample(), renamed).check(compose()))
+                .anySatisfy(p -> assertThat(p).contains("pagerduty.events.raw").contains("not created"))
+                .anySatisfy(p -> assertThat(p).contains("pagerduty.webhooks.raw"));
+    }
+
+    @Test
+    void reportsATopicVariableSetOnOneServiceOnly() {
+        ObjectNode compose = compose();
+        ((ObjectNode) compose.at("/services/ingress/environment")).put(TopicCatalogue.RAW_TOPIC_ENV, "incidents.raw");
+
+        assertThat(checker().check(compose)).anySatisfy(p -> assertThat(p).contains("incidents.raw"));
+    }
+
+    @Test
+    void reportsABookkeepingTopicCreatedWithoutCompaction() {
+        ObjectNode compose = compose();
+        replaceInCommand(compose, "topics", "--topic pdpipeline.results.ledger --partitions 6 --config cleanup.policy=compact",
+                "--topic pdpipeline.results.ledger --partitions 6");
+
+        assertThat(checker().check(compose)).anySatisfy(p -> assertThat(p).contains("pdpipeline.results.ledger")
+                .contains("compact"));
+    }
+
+    @Test
+    void acceptsAgentTopicsOfTheMountedTriggersOnly() {
+        ObjectNode known = compose();
+        replaceInCommand(known, "topics", "echo \"topics ready\"",
+                "create --topic agent.diagnostic-agent.requests --partitions 6\necho \"topics ready\"");
+        ObjectNode unknown = compose();
+        replaceInCommand(unknown, "topics", "echo \"topics ready\"",
+                "create --topic agent.billing-agent.requests --partitions 6\necho \"topics ready\"");
+
+        assertThat(checker().check(known)).isEmpty();
+        assertThat(checker().check(unknown)).anySatisfy(p -> assertThat(p).contains("agent.billing-agent.requests"));
+    }
+
+    @Test
+    void reportsATriggerVariableTheServiceDoesNotSet() {
+        ObjectNode compose = compose();
+        ((ObjectNode) compose.at("/services/processor/environment")).remove("PAGERDUTY_WEBHOOK_SECRET");
+
+        assertThat(checker().check(compose))
+                .anySatisfy(p -> assertThat(p).contains("processor").contains("PAGERDUTY_WEBHOOK_SECRET"));
+    }
+
+    @Test
+    void reportsUnpinnedImagesAndCollidingHostPorts() {
+        ObjectNode compose = compose();
+        ((ObjectNode) compose.at("/services/kafka-ui")).put("image", "provectuslabs/kafka-ui:latest");
+        ((ObjectNode) compose.at("/services/topics")).put("image", "apache/kafka");
+        ((ArrayNode) compose.at("/services/kafka-ui/ports")).removeAll().add("8082:8080");
+
+        assertThat(checker().check(compose))
+                .anySatisfy(p -> assertThat(p).contains("kafka-ui").contains("latest"))
+                .anySatisfy(p -> assertThat(p).contains("topics").contains("apache/kafka"))
+                .anySatisfy(p -> assertThat(p).contains("8082").contains("processor").contains("kafka-ui"));
+    }
+
+    @Test
+    void reportsMissingFilesAndAPublishedPortTheServiceDoesNotListenOn() {
+        ObjectNode compose = compose();
+        ((ArrayNode) compose.at("/services/ingress/volumes")).removeAll()
+                .add("./no-such-folder:/etc/pdpipeline/triggers:ro");
+        ((ObjectNode) compose.at("/services/processor/build")).put("dockerfile", "processor/Dockerfile.missing");
+        ((ObjectNode) compose.at("/services/ingress/environment")).put("MANAGEMENT_PORT", "9091");
+
+        assertThat(checker().check(compose))
+                .anySatisfy(p -> assertThat(p).contains("no-such-folder"))
+                .anySatisfy(p -> assertThat(p).contains("Dockerfile.missing"))
+                .anySatisfy(p -> assertThat(p).contains("ingress").contains("9091"));
+    }
+
+    @Test
+    void reportsEnvExampleVariablesNoServiceUsesAndSecretsMissingFromIt() {
+        Map<String, String> example = new LinkedHashMap<>(envExample());
+        example.put("PAGERDUTY_WEBHOK_SECRET", "replace-me");
+        example.remove("PAGERDUTY_WEBHOOK_SECRET");
+
+        assertThat(new Checker(ROOT, example, CodeFacts.fromCode(ROOT)).check(compose()))
+                .anySatisfy(p -> assertThat(p).contains("PAGERDUTY_WEBHOK_SECRET").contains(".env.example"))
+                .anySatisfy(p -> assertThat(p).contains("PAGERDUTY_WEBHOOK_SECRET").contains(".env.example"));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static Checker checker() {
+        return new Checker(ROOT, envExample(), CodeFacts.fromCode(ROOT));
+    }
+
+    private static Map<String, String> envExample() {
+        return Checker.readEnvFile(ROOT.resolve(".env.example"));
+    }
+
+    private static ObjectNode compose() {
+        try {
+            return (ObjectNode) YAML.readTree(ROOT.resolve("docker-compose.yml").toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void replaceInCommand(ObjectNode compose, String service, String from, String to) {
+        ArrayNode command = (ArrayNode) compose.at("/services/" + service + "/command");
+        String text = command.get(0).asText();
+        assertThat(text).contains(from);
+        command.set(0, command.textNode(text.replace(from, to)));
+    }
+
+    private static Path findRoot() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("mvnw")) && Files.isDirectory(dir.resolve("launcher"))) {
+                return dir;
+            }
+        }
+        throw new IllegalStateException("repository root (with mvnw and launcher/) not found above "
+                + Path.of("").toAbsolutePath());
+    }
+
+    // ================================================================ what the code reads
+
+    /**
+     * What the code says: the variables each subcommand reads and the topic names. Built from the
+     * classes by reflection, so classes another change has not added yet are simply absent.
+     */
+    record CodeFacts(Map<String, Set<String>> configKeysBySubcommand, Set<String> subcommands,
+            Set<String> topicVariables, Set<String> logVariables, Function<Map<String, String>, TopicCatalogue> catalogue) {
+
+        /** The configuration classes of each subcommand; their variables come from their ConfigDefs. */
+        static final Map<String, List<String>> CONFIG_CLASSES = Map.of(
+                "ingress", List.of("dev.pdpipeline.ingress.IngressConfig"),
+                "processor", List.of("dev.pdpipeline.processor.ProcessorConfig",
+                        "dev.pdpipeline.processor.notes.NotesConfig"));
+
+        /** Read by the JVM itself: the way to pass JVM flags to the images' exec-form ENTRYPOINT. */
+        static final String JAVA_TOOL_OPTIONS = "JAVA_TOOL_OPTIONS";
+
+        static CodeFacts fromCode(Path root) {
+            Map<String, Set<String>> keys = new HashMap<>();
+            CONFIG_CLASSES.forEach((subcommand, classes) -> {
+                Set<String> names = new TreeSet<>();
+                classes.forEach(c -> names.addAll(configKeys(c)));
+                keys.put(subcommand, names);
+            });
+            return new CodeFacts(keys, Pipeline.commandLine().getSubcommands().keySet(), topicVariables(),
+                    logVariables(), TopicCatalogue::fromEnv);
+        }
+
+        /** Every variable any entry point reads, for the configuration reference. */
+        static Set<String> documentedVariables(Path root) throws IOException {
+            CodeFacts facts = fromCode(root);
+            Set<String> all = new TreeSet<>();
+            facts.configKeysBySubcommand.values().forEach(all::addAll);
+            all.addAll(facts.topicVariables);
+            all.addAll(facts.logVariables);
+            all.add(KafkaClientProperties.BOOTSTRAP_SERVERS_ENV);
+            all.add(LocalPipeline.LOCAL_DATA_DIR_ENV);
+            all.add(LocalPipeline.WEBHOOK_SECRET_ENV);
+            all.add(Environment.PIPELINE_HOME);
+            all.add(JAVA_TOOL_OPTIONS);
+            // bin/pipeline's own variables (JAVA_OPTS, PIPELINE_SKIP_BUILD)
+            Matcher m = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*):-").matcher(Files.readString(root.resolve("bin/pipeline")));
+            while (m.find()) {
+                all.add(m.group(1));
+            }
+            all.addAll(Checker.readEnvFile(root.resolve(".env.example")).keySet());
+            return all;
+        }
+
+        Set<String> configKeys(String subcommand) {
+            return configKeysBySubcommand.getOrDefault(subcommand, Set.of());
+        }
+
+        CodeFacts withoutVariable(String subcommand, String name) {
+            Map<String, Set<String>> keys = new HashMap<>(configKeysBySubcommand);
+            Set<String> reduced = new TreeSet<>(keys.get(subcommand));
+            reduced.remove(name);
+            keys.put(subcommand, reduced);
+            return new CodeFacts(keys, subcommands, topicVariables, logVariables, catalogue);
+        }
+
+        CodeFacts withTopicDefault(String variable, String topic) {
+            return new CodeFacts(configKeysBySubcommand, subcommands, topicVariables, logVariables, env -> {
+                Map<String, String> withDefault = new HashMap<>(env);
+                withDefault.putIfAbsent(variable, topic);
+                return catalogue.apply(withDefault);
+            });
+        }
+
+        /** The keys of every public static {@code ConfigDef} factory of the class; none if the class is absent. */
+        static Set<String> configKeys(String className) {
+            Class<?> type;
+            try {
+                type = Class.forName(className);
+            } catch (ClassNotFoundException e) {
+                return Set.of();
+            }
+            Set<String> names = new TreeSet<>();
+            for (Method method : type.getMethods()) {
+                if (Modifier.isStatic(method.getModifiers()) && method.getParameterCount() == 0
+                        && ConfigDef.class.equals(method.getReturnType())) {
+                    try {
+                        names.addAll(((ConfigDef) method.invoke(null)).names());
+                    } catch (ReflectiveOperationException e) {
+                        throw new IllegalStateException("cannot read " + className + "." + method.getName(), e);
+                    }
+                }
+            }
+            if (names.isEmpty()) {
+                throw new IllegalStateException(className + " has no public static method returning its ConfigDef");
+            }
+            return names;
+        }
+
+        /** TopicCatalogue's {@code *_ENV} constants. */
+        static Set<String> topicVariables() {
+            Set<String> names = new TreeSet<>();
+            for (Field field : TopicCatalogue.class.getFields()) {
+                if (Modifier.isStatic(field.getModifiers()) && field.getType() == String.class
+                        && field.getName().endsWith("_ENV")) {
+                    try {
+                        names.add((String) field.get(null));
+                    } catch (IllegalAccessException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+            return names;
+        }
+
+        /** The {@code ${VAR:-default}} variables of the launcher's logback.xml. */
+        static Set<String> logVariables() {
+            try (InputStream in = Pipeline.class.getClassLoader().getResourceAsStream("logback.xml")) {
+                if (in == null) {
+                    throw new IllegalStateException("logback.xml not on the classpath");
+                }
+                Matcher m = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)").matcher(new String(in.readAllBytes(),
+                        StandardCharsets.UTF_8));
+                Set<String> names = new TreeSet<>();
+                while (m.find()) {
+                    names.add(m.group(1));
+                }
+                return names;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    // ================================================================ the checker
+
+    /**
+     * Checks a parsed compose file against the code and the repository; returns one line per
+     * problem, empty when consistent. A function of its inputs, so tests can feed it altered copies.
+     */
+    static final class Checker {
+
+        private static final Pattern INTERPOLATION =
+                Pattern.compile("\\$\\$|\\$\\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?}");
+        private static final Pattern TRIGGER_REFERENCE =
+                Pattern.compile("(?<!\\$)\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-[^}]*)?}");
+        private static final Pattern TOPIC_OPTION = Pattern.compile("--topic[ =]+([A-Za-z0-9._-]+)");
+        private static final Pattern CONFIG_OPTION = Pattern.compile("--config[ =]+([A-Za-z0-9._-]+)=(\\S+)");
+        private static final Pattern PINNED_TAG = Pattern.compile(".*\\d+\\.\\d+.*");
+        private static final Set<String> KAFKA_CLIENT_PROPERTIES = Stream.of(ProducerConfig.configNames(),
+                        ConsumerConfig.configNames(), AdminClientConfig.configNames(), StreamsConfig.configNames())
+                .flatMap(Set::stream).collect(Collectors.toUnmodifiableSet());
+
+        private final Path root;
+        private final Map<String, String> envExample;
+        private final CodeFacts code;
+        private final List<String> problems = new ArrayList<>();
+
+        Checker(Path root, Map<String, String> envExample, CodeFacts code) {
+            this.root = root;
+            this.envExample = envExample;
+            this.code = code;
+        }
+
+        List<String> check(JsonNode compose) {
+            problems.clear();
+            JsonNode services = compose.path("services");
+            if (!services.isObject() || services.isEmpty()) {
+                return List.of("no services");
+            }
+            String text = compose.toString();
+            checkImagesAndFiles(services);
+            checkHostPorts(services);
+            checkInterpolation(text);
+            Map<String, TopicJob> jobs = topicJobs(services);
+            if (jobs.isEmpty()) {
+                problems.add("no service creates the topics (kafka-topics.sh --create)");
+            }
+            Set<String> allowedTopics = new TreeSet<>();
+            services.fields().forEachRemaining(e -> {
+                String subcommand = ourSubcommand(e.getKey(), e.getValue());
+                if (subcommand != null) {
+                    checkOurService(e.getKey(), e.getValue(), subcommand, jobs, allowedTopics);
+                }
+            });
+            jobs.forEach((service, job) -> job.topics.forEach((topic, configs) -> {
+                if (!allowedTopics.contains(topic)) {
+                    problems.add("service '" + service + "' creates topic " + topic
+                            + ", which no service uses (not in TopicCatalogue, not an agent topic of a mounted Trigger)");
+                }
+            }));
+            return List.copyOf(problems);
+        }
+
+        // ------------------------------------------------------------ services running pipeline.jar
+
+        private void checkOurService(String name, JsonNode service, String subcommand, Map<String, TopicJob> jobs,
+                Set<String> allowedTopics) {
+            Map<String, String> dockerfileEnv = dockerfileEnv(service);
+            Map<String, String> composeEnv = environment(service);
+            Map<String, String> env = new LinkedHashMap<>(dockerfileEnv);
+            env.putAll(composeEnv);
+
+            Set<String> configKeys = code.configKeys(subcommand);
+            String where = "service '" + name + "' (" + subcommand + ")";
+            Path triggers = mountedTriggers(name, service, env, configKeys);
+            Map<String, Boolean> triggerVariables = triggers == null ? Map.of() : triggerVariables(triggers);
+
+            Set<String> reads = new TreeSet<>(configKeys);
+            reads.addAll(code.topicVariables());
+            reads.addAll(code.logVariables());
+            reads.addAll(triggerVariables.keySet());
+            reads.add(CodeFacts.JAVA_TOOL_OPTIONS);
+            Map<String, String> sets = new LinkedHashMap<>();
+            dockerfileEnv.keySet().forEach(k -> sets.put(k, "its Dockerfile"));
+            composeEnv.keySet().forEach(k -> sets.put(k, "docker-compose.yml"));
+            sets.forEach((variable, source) -> {
+                if (variable.startsWith(KafkaClientProperties.PREFIX)) {
+                    checkKafkaVariable(where, variable, source);
+                } else if (!reads.contains(variable)) {
+                    problems.add(where + " sets " + variable + " in " + source + ", which it does not read"
+                            + " (not in its ConfigDefs, TopicCatalogue, logback.xml or its Trigger files)");
+                }
+            });
+            triggerVariables.forEach((variable, required) -> {
+                if (required && !env.containsKey(variable)) {
+                    problems.add(where + " does not set " + variable + ", which its Trigger files require");
+                }
+            });
+            if (!env.containsKey(KafkaClientProperties.BOOTSTRAP_SERVERS_ENV)) {
+                problems.add(where + " does not set " + KafkaClientProperties.BOOTSTRAP_SERVERS_ENV);
+            }
+
+            checkPorts(where, service, env, configKeys);
+            checkDependsOn(where, service, jobs.keySet());
+            checkTopics(where, env, triggers, jobs, allowedTopics);
+        }
+
+        private void checkKafkaVariable(String where, String variable, String source) {
+            if (KafkaClientProperties.NOT_CLIENT_PROPERTIES.contains(variable)) {
+                problems.add(where + " sets " + variable + " in " + source
+                        + ": a variable of Kafka's shell scripts, ignored by the pipeline");
+                return;
+            }
+            KafkaClientProperties.fromEnv(Map.of(variable, "x")).stringPropertyNames().stream()
+                    .filter(p -> !p.equals("bootstrap.servers") || variable.equals(KafkaClientProperties.BOOTSTRAP_SERVERS_ENV))
+                    .filter(p -> !KAFKA_CLIENT_PROPERTIES.contains(p))
+                    .forEach(p -> problems.add(where + " sets " + variable + " in " + source + ": '" + p
+                            + "' is not a Kafka client property"));
+        }
+
+        /** The published ports must include every *_PORT the service listens on; the health check must use the management port. */
+        private void checkPorts(String where, JsonNode service, Map<String, String> env, Set<String> configKeys) {
+            Set<Integer> targets = new TreeSet<>();
+            for (JsonNode port : service.path("ports")) {
+                PortMapping mapping = PortMapping.parse(port);
+                if (mapping != null) {
+                    targets.add(mapping.target);
+                }
+            }
+            for (String key : configKeys) {
+                if (key.endsWith("_PORT")) {
+                    String value = env.containsKey(key) ? env.get(key) : defaultOf(key);
+                    if (value != null && !targets.contains(Integer.parseInt(value.trim()))) {
+                        problems.add(where + " listens on " + key + "=" + value + " but publishes only container ports "
+                                + targets);
+                    }
+                }
+            }
+            String health = join(service.path("healthcheck").path("test"));
+            String managementPort = env.getOrDefault("MANAGEMENT_PORT", defaultOf("MANAGEMENT_PORT"));
+            if (!health.contains(":" + managementPort + "/health/ready")) {
+                problems.add(where + " health check '" + health + "' does not ask :" + managementPort + "/health/ready");
+            }
+        }
+
+        private void checkDependsOn(String where, JsonNode service, Set<String> topicJobs) {
+            JsonNode dependsOn = service.path("depends_on");
+            for (String job : topicJobs) {
+                if (!"service_completed_successfully".equals(dependsOn.path(job).path("condition").asText())) {
+                    problems.add(where + " must depend on '" + job + "' with condition service_completed_successfully");
+                }
+            }
+        }
+
+        private void checkTopics(String where, Map<String, String> env, Path triggers, Map<String, TopicJob> jobs,
+                Set<String> allowedTopics) {
+            TopicCatalogue defaults = code.catalogue().apply(Map.of());
+            Set<String> defaultNames = Set.of(defaults.raw(), defaults.deadLetter(), defaults.results(),
+                    defaults.resultsDeadLetter(), defaults.requestLog(), defaults.resultsLedger(),
+                    defaults.agentTopicTemplate());
+            for (String variable : code.topicVariables()) {
+                if (env.containsKey(variable) && !defaultNames.contains(env.get(variable))) {
+                    problems.add(where + " sets " + variable + "=" + env.get(variable)
+                            + ", which is not a TopicCatalogue default");
+                }
+            }
+            TopicCatalogue topics;
+            try {
+                topics = code.catalogue().apply(env);
+            } catch (IllegalArgumentException e) {
+                problems.add(where + ": " + e.getMessage());
+                return;
+            }
+            Map<String, Boolean> needed = new LinkedHashMap<>(); // topic -> compacted
+            needed.put(topics.raw(), false);
+            needed.put(topics.deadLetter(), false);
+            needed.put(topics.results(), false);
+            needed.put(topics.resultsDeadLetter(), false);
+            needed.put(topics.requestLog(), true);
+            needed.put(topics.resultsLedger(), true);
+            allowedTopics.addAll(needed.keySet());
+            if (triggers != null) {
+                agents(triggers).forEach(agent -> allowedTopics.add(topics.agentTopic(agent)));
+            }
+            needed.forEach((topic, compacted) -> {
+                Map<String, String> configs = jobs.values().stream().map(j -> j.topics.get(topic))
+                        .filter(c -> c != null).findFirst().orElse(null);
+                if (configs == null) {
+                    if (!jobs.isEmpty()) {
+                        problems.add(where + " uses topic " + topic + ", which is not created by " + jobs.keySet());
+                    }
+                } else if (compacted != "compact".equals(configs.get("cleanup.policy"))) {
+                    problems.add("topic " + topic + " must be created " + (compacted
+                            ? "with --config cleanup.policy=compact (TopicCatalogue: compacted)"
+                            : "without cleanup.policy=compact (records must not be compacted away)"));
+                }
+            });
+        }
+
+        // ------------------------------------------------------------ Trigger files
+
+        private Path mountedTriggers(String name, JsonNode service, Map<String, String> env, Set<String> configKeys) {
+            if (!configKeys.contains("TRIGGERS_PATH")) {
+                return null;
+            }
+            String inContainer = env.getOrDefault("TRIGGERS_PATH", defaultOf("TRIGGERS_PATH"));
+            for (JsonNode volume : service.path("volumes")) {
+                String[] mount = volumeMount(volume);
+                if (mount != null && mount[1].equals(inContainer)) {
+                    return mount[0] == null ? null : root.resolve(mount[0]).normalize();
+                }
+            }
+            problems.add("service '" + name + "' mounts no Trigger folder at TRIGGERS_PATH=" + inContainer);
+            return null;
+        }
+
+        /** {@code ${VAR}} references of the Trigger files: name -> required (no default). */
+        private Map<String, Boolean> triggerVariables(Path triggers) {
+            Map<String, Boolean> variables = new TreeMap<>();
+            for (Path file : triggerFiles(triggers)) {
+                try {
+                    Matcher m = TRIGGER_REFERENCE.matcher(Files.readString(file));
+                    while (m.find()) {
+                        variables.merge(m.group(1), m.group(2) == null, Boolean::logicalOr);
+                    }
+                } catch (IOException e) {
+                    problems.add("cannot read " + file + ": " + e.getMessage());
+                }
+            }
+            return variables;
+        }
+
+        private Set<String> agents(Path triggers) {
+            Map<String, String> env = new HashMap<>();
+            triggerVariables(triggers).keySet().forEach(v -> env.put(v, "placeholder-" + v.toLowerCase(java.util.Locale.ROOT)));
+            try {
+                return new TriggerLoader(env).load(triggers).triggers().stream().map(Trigger::agent)
+                        .collect(Collectors.toCollection(TreeSet::new));
+            } catch (RuntimeException e) {
+                problems.add("the Trigger files in " + triggers + " do not load: " + e.getMessage());
+                return Set.of();
+            }
+        }
+
+        private static List<Path> triggerFiles(Path path) {
+            if (Files.isRegularFile(path)) {
+                return List.of(path);
+            }
+            try (Stream<Path> files = Files.list(path)) {
+                return files.filter(f -> Files.isRegularFile(f) && !f.getFileName().toString().startsWith(".")
+                        && f.getFileName().toString().matches(".*\\.ya?ml")).sorted().toList();
+            } catch (IOException e) {
+                return List.of();
+            }
+        }
+
+        // ------------------------------------------------------------ the topics job
+
+        private record TopicJob(Map<String, Map<String, String>> topics) {
+        }
+
+        private static Map<String, TopicJob> topicJobs(JsonNode services) {
+            Map<String, TopicJob> jobs = new TreeMap<>();
+            services.fields().forEachRemaining(e -> {
+                String script = join(e.getValue().path("entrypoint")) + "\n" + join(e.getValue().path("command"));
+                if (script.contains("kafka-topics.sh") && script.contains("--create")) {
+                    Map<String, Map<String, String>> topics = new LinkedHashMap<>();
+                    for (String line : script.replace("\\\n", " ").split("\n")) {
+                        Matcher topic = TOPIC_OPTION.matcher(line);
+                        if (topic.find()) {
+                            Map<String, String> configs = new LinkedHashMap<>();
+                            Matcher config = CONFIG_OPTION.matcher(line);
+                            while (config.find()) {
+                                configs.put(config.group(1), config.group(2));
+                            }
+                            topics.put(topic.group(1), configs);
+                        }
+                    }
+                    jobs.put(e.getKey(), new TopicJob(topics));
+                }
+            });
+            return jobs;
+        }
+
+        // ------------------------------------------------------------ images, files, ports, .env
+
+        private void checkImagesAndFiles(JsonNode services) {
+            services.fields().forEachRemaining(e -> {
+                String name = e.getKey();
+                JsonNode service = e.getValue();
+                JsonNode build = service.path("build");
+                if (!build.isMissingNode()) {
+                    String context = build.isTextual() ? build.asText() : build.path("context").asText(".");
+                    Path contextDir = root.resolve(context).normalize();
+                    Path dockerfile = contextDir.resolve(build.path("dockerfile").asText("Dockerfile")).normalize();
+                    if (!Files.isDirectory(contextDir)) {
+                        problems.add("service '" + name + "' builds from " + context + ", which does not exist");
+                    } else if (!Files.isRegularFile(dockerfile)) {
+                        problems.add("service '" + name + "' builds with " + root.relativize(dockerfile)
+                                + ", which does not exist");
+                    } else {
+                        checkDockerfile(name, dockerfile);
+                    }
+                } else if (service.has("image")) {
+                    checkPinned("service '" + name + "'", service.path("image").asText());
+                } else {
+                    problems.add("service '" + name + "' has neither image nor build");
+                }
+                for (JsonNode envFile : service.path("env_file")) {
+                    String path = envFile.isTextual() ? envFile.asText() : envFile.path("path").asText();
+                    boolean required = envFile.isTextual() || envFile.path("required").asBoolean(true);
+                    if (required && !Files.isRegularFile(root.resolve(path))) {
+                        problems.add("service '" + name + "' requires env_file " + path
+                                + ", which does not exist (use required: false)");
+                    }
+                }
+                for (JsonNode volume : service.path("volumes")) {
+                    String[] mount = volumeMount(volume);
+                    if (mount != null && mount[0] != null && !Files.exists(root.resolve(mount[0]))) {
+                        problems.add("service '" + name + "' mounts " + mount[0] + ", which does not exist");
+                    }
+                }
+            });
+        }
+
+        private void checkDockerfile(String service, Path dockerfile) {
+            List<String> instructions = dockerfileInstructions(dockerfile);
+            for (String line : instructions) {
+                if (line.startsWith("FROM ")) {
+                    checkPinned(root.relativize(dockerfile) + " (service '" + service + "')", line.split("\\s+")[1]);
+                }
+            }
+            // every module of the build must reach the build stage
+            try {
+                Matcher m = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(root.resolve("pom.xml")));
+                while (m.find()) {
+                    String module = m.group(1).trim();
+                    if (instructions.stream().noneMatch(l -> l.startsWith("COPY ") && l.contains(" " + module + "/"))) {
+                        problems.add(root.relativize(dockerfile) + " does not COPY module " + module + "/ (root pom.xml)");
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private void checkPinned(String where, String image) {
+            if (image.contains("@sha256:")) {
+                return;
+            }
+            int slash = image.lastIndexOf('/');
+            int colon = image.lastIndexOf(':');
+            String tag = colon > slash ? image.substring(colon + 1) : "";
+            if (tag.isEmpty() || tag.equals("latest") || !PINNED_TAG.matcher(tag).matches()) {
+                problems.add(where + " uses image " + image + ": pin a version tag (not latest, not a bare major)");
+            }
+        }
+
+        private void checkHostPorts(JsonNode services) {
+            Map<String, String> owners = new TreeMap<>();
+            services.fields().forEachRemaining(e -> {
+                for (JsonNode port : e.getValue().path("ports")) {
+                    PortMapping mapping = PortMapping.parse(port);
+                    if (mapping != null && mapping.published != null) {
+                        String key = mapping.hostIp + ":" + mapping.published;
+                        String other = owners.putIfAbsent(key, e.getKey());
+                        if (other != null) {
+                            problems.add("host port " + mapping.published + " is published by both '" + other
+                                    + "' and '" + e.getKey() + "'");
+                        }
+                    }
+                }
+            });
+        }
+
+        /** Every .env.example variable is used; every variable compose requires is in .env.example. */
+        private void checkInterpolation(String composeText) {
+            Set<String> referenced = new TreeSet<>();
+            Matcher m = INTERPOLATION.matcher(composeText);
+            while (m.find()) {
+                if (m.group(1) == null) {
+                    continue;
+                }
+                referenced.add(m.group(1));
+                boolean hasDefault = m.group(2) != null && m.group(2).endsWith("-");
+                if (!hasDefault && !envExample.containsKey(m.group(1))) {
+                    problems.add("docker-compose.yml requires ${" + m.group(1) + "}, which .env.example does not list");
+                }
+            }
+            for (String variable : envExample.keySet()) {
+                if (!referenced.contains(variable)) {
+                    problems.add(".env.example lists " + variable + ", which docker-compose.yml never uses");
+                }
+            }
+        }
+
+        // ------------------------------------------------------------ parsing helpers
+
+        /** The subcommand of pipeline.jar the service runs, or null when it does not run our code. */
+        private String ourSubcommand(String name, JsonNode service) {
+            String entrypoint = join(service.path("entrypoint"));
+            String dockerfileEntrypoint = "";
+            Path dockerfile = dockerfileOf(service);
+            if (dockerfile != null) {
+                dockerfileEntrypoint = dockerfileInstructions(dockerfile).stream()
+                        .filter(l -> l.startsWith("ENTRYPOINT ")).reduce((a, b) -> b).orElse("");
+            }
+            String command = entrypoint.isEmpty() ? dockerfileEntrypoint : entrypoint;
+            if (!command.contains("pipeline.jar")) {
+                return null;
+            }
+            Matcher last = Pattern.compile("\"([a-z-]+)\"\\s*]\\s*$").matcher(command.trim());
+            String subcommand = last.find() ? last.group(1) : null;
+            if (service.path("command").isArray() && !service.path("command").isEmpty()) {
+                subcommand = service.path("command").get(0).asText();
+            }
+            if (subcommand == null || !code.subcommands().contains(subcommand)) {
+                problems.add("service '" + name + "' runs pipeline.jar with subcommand " + subcommand
+                        + ", not one of " + code.subcommands());
+                return null;
+            }
+            if (!code.configKeysBySubcommand().containsKey(subcommand)) {
+                problems.add("service '" + name + "' runs '" + subcommand + "', which this check does not know");
+                return null;
+            }
+            return subcommand;
+        }
+
+        private Path dockerfileOf(JsonNode service) {
+            JsonNode build = service.path("build");
+            if (build.isMissingNode()) {
+                return null;
+            }
+            String context = build.isTextual() ? build.asText() : build.path("context").asText(".");
+            Path file = root.resolve(context).resolve(build.path("dockerfile").asText("Dockerfile")).normalize();
+            return Files.isRegularFile(file) ? file : null;
+        }
+
+        /** Dockerfile instructions, continuation lines joined, comments dropped. */
+        private static List<String> dockerfileInstructions(Path dockerfile) {
+            try {
+                String text = Files.readAllLines(dockerfile).stream().filter(l -> !l.trim().startsWith("#"))
+                        .collect(Collectors.joining("\n"));
+                return Stream.of(text.replaceAll("\\\\\\s*\n", " ").split("\n")).map(String::trim)
+                        .filter(l -> !l.isEmpty()).toList();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        private Map<String, String> dockerfileEnv(JsonNode service) {
+            Path dockerfile = dockerfileOf(service);
+            Map<String, String> env = new LinkedHashMap<>();
+            if (dockerfile == null) {
+                return env;
+            }
+            Pattern pair = Pattern.compile("([A-Za-z_][A-Za-z0-9_]*)=(\"[^\"]*\"|\\S*)");
+            for (String line : dockerfileInstructions(dockerfile)) {
+                if (line.startsWith("ENV ")) {
+                    Matcher m = pair.matcher(line.substring(4));
+                    while (m.find()) {
+                        env.put(m.group(1), m.group(2).replace("\"", ""));
+                    }
+                }
+            }
+            return env;
+        }
+
+        /** The service's environment (map or list form), interpolated as Compose would with .env.example. */
+        private Map<String, String> environment(JsonNode service) {
+            Map<String, String> env = new LinkedHashMap<>();
+            JsonNode node = service.path("environment");
+            if (node.isObject()) {
+                node.fields().forEachRemaining(e -> env.put(e.getKey(), interpolate(e.getValue().asText())));
+            } else {
+                for (JsonNode item : node) {
+                    String[] kv = item.asText().split("=", 2);
+                    env.put(kv[0], kv.length > 1 ? interpolate(kv[1]) : "");
+                }
+            }
+            for (JsonNode envFile : service.path("env_file")) {
+                Path file = root.resolve(envFile.isTextual() ? envFile.asText() : envFile.path("path").asText());
+                if (Files.isRegularFile(file)) {
+                    readEnvFile(file).forEach(env::putIfAbsent);
+                }
+            }
+            return env;
+        }
+
+        private String interpolate(String value) {
+            Matcher m = INTERPOLATION.matcher(value);
+            StringBuilder out = new StringBuilder();
+            while (m.find()) {
+                String replacement;
+                if (m.group(1) == null) {
+                    replacement = "$";
+                } else if (envExample.containsKey(m.group(1)) && !envExample.get(m.group(1)).isEmpty()) {
+                    replacement = envExample.get(m.group(1));
+                } else {
+                    replacement = m.group(2) != null && m.group(2).endsWith("-") ? m.group(3) : "";
+                }
+                m.appendReplacement(out, Matcher.quoteReplacement(replacement));
+            }
+            m.appendTail(out);
+            return out.toString();
+        }
+
+        /** [host path or null for a named volume, container path] */
+        private String[] volumeMount(JsonNode volume) {
+            String source;
+            String target;
+            if (volume.isTextual()) {
+                String[] parts = interpolate(volume.asText()).split(":");
+                if (parts.length < 2) {
+                    return null;
+                }
+                source = parts[0];
+                target = parts[1];
+            } else {
+                source = interpolate(volume.path("source").asText());
+                target = volume.path("target").asText();
+                if (!"bind".equals(volume.path("type").asText())) {
+                    return new String[] {null, target};
+                }
+            }
+            boolean bind = source.startsWith(".") || source.startsWith("/") || source.startsWith("~");
+            return new String[] {bind ? source : null, target};
+        }
+
+        private String defaultOf(String key) {
+            for (List<String> classes : CodeFacts.CONFIG_CLASSES.values()) {
+                for (String className : classes) {
+                    try {
+                        Class<?> type = Class.forName(className);
+                        for (Method method : type.getMethods()) {
+                            if (Modifier.isStatic(method.getModifiers()) && method.getParameterCount() == 0
+                                    && ConfigDef.class.equals(method.getReturnType())) {
+                                ConfigDef.ConfigKey configKey = ((ConfigDef) method.invoke(null)).configKeys().get(key);
+                                if (configKey != null && configKey.hasDefault() && configKey.defaultValue != null) {
+                                    return String.valueOf(configKey.defaultValue);
+                                }
+                            }
+                        }
+                    } catch (ReflectiveOperationException e) {
+                        // absent class: no default from it
+                    }
+                }
+            }
+            return null;
+        }
+
+        private static String join(JsonNode node) {
+            if (node.isMissingNode() || node.isNull()) {
+                return "";
+            }
+            if (node.isArray()) {
+                List<String> parts = new ArrayList<>();
+                node.forEach(n -> parts.add(n.isTextual() ? "\"" + n.asText() + "\"" : n.toString()));
+                return node.size() == 1 && !node.get(0).asText().contains("pipeline.jar")
+                        ? node.get(0).asText() : "[" + String.join(", ", parts) + "]";
+            }
+            return node.asText();
+        }
+
+        static Map<String, String> readEnvFile(Path file) {
+            Map<String, String> vars = new LinkedHashMap<>();
+            try {
+                for (String line : Files.readAllLines(file)) {
+                    String trimmed = line.trim();
+                    if (trimmed.isEmpty() || trimmed.startsWith("#") || !trimmed.contains("=")) {
+                        continue;
+                    }
+                    String[] kv = trimmed.split("=", 2);
+                    vars.put(kv[0].trim(), kv[1].trim());
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return vars;
+        }
+
+        private record PortMapping(String hostIp, Integer published, int target) {
+
+            static PortMapping parse(JsonNode port) {
+                if (port.isObject()) {
+                    JsonNode published = port.path("published");
+                    return new PortMapping(port.path("host_ip").asText(""),
+                            published.isMissingNode() ? null : Integer.valueOf(published.asText()),
+                            port.path("target").asInt());
+                }
+                String[] parts = port.asText().replaceAll("/(tcp|udp)$", "").split(":");
+                try {
+                    return switch (parts.length) {
+                        case 1 -> new PortMapping("", null, Integer.parseInt(parts[0]));
+                        case 2 -> new PortMapping("", Integer.valueOf(parts[0]), Integer.parseInt(parts[1]));
+                        case 3 -> new PortMapping(parts[0], Integer.valueOf(parts[1]), Integer.parseInt(parts[2]));
+                        default -> null;
+                    };
+                } catch (NumberFormatException e) {
+                    return null; // ranges are not used here
+                }
+            }
+        }
+    }
+}
