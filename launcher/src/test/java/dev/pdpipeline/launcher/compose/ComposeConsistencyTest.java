@@ -2,7 +2,9 @@ package dev.pdpipeline.launcher.compose;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
@@ -25,10 +27,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -275,11 +277,11 @@ class ComposeConsistencyTest {
             Map<String, Set<String>> keys = new HashMap<>();
             CONFIG_CLASSES.forEach((subcommand, classes) -> {
                 Set<String> names = new TreeSet<>();
-                classes.forEach(c -> names.addAll(configKeys(c)));
+                classes.forEach(c -> names.addAll(keysOfClass(c)));
                 keys.put(subcommand, names);
             });
-            return new CodeFacts(keys, Pipeline.commandLine().getSubcommands().keySet(), topicVariables(),
-                    logVariables(), TopicCatalogue::fromEnv);
+            return new CodeFacts(keys, Pipeline.commandLine().getSubcommands().keySet(), readTopicVariables(),
+                    readLogVariables(), TopicCatalogue::fromEnv);
         }
 
         /** Every variable any entry point reads, for the configuration reference. */
@@ -324,7 +326,7 @@ class ComposeConsistencyTest {
         }
 
         /** The keys of every public static {@code ConfigDef} factory of the class; none if the class is absent. */
-        static Set<String> configKeys(String className) {
+        static Set<String> keysOfClass(String className) {
             Class<?> type;
             try {
                 type = Class.forName(className);
@@ -349,7 +351,7 @@ class ComposeConsistencyTest {
         }
 
         /** TopicCatalogue's {@code *_ENV} constants. */
-        static Set<String> topicVariables() {
+        static Set<String> readTopicVariables() {
             Set<String> names = new TreeSet<>();
             for (Field field : TopicCatalogue.class.getFields()) {
                 if (Modifier.isStatic(field.getModifiers()) && field.getType() == String.class
@@ -365,7 +367,7 @@ class ComposeConsistencyTest {
         }
 
         /** The {@code ${VAR:-default}} variables of the launcher's logback.xml. */
-        static Set<String> logVariables() {
+        static Set<String> readLogVariables() {
             try (InputStream in = Pipeline.class.getClassLoader().getResourceAsStream("logback.xml")) {
                 if (in == null) {
                     throw new IllegalStateException("logback.xml not on the classpath");
@@ -399,7 +401,7 @@ class ComposeConsistencyTest {
         private static final Pattern CONFIG_OPTION = Pattern.compile("--config[ =]+([A-Za-z0-9._-]+)=(\\S+)");
         private static final Pattern PINNED_TAG = Pattern.compile(".*\\d+\\.\\d+.*");
         private static final Set<String> KAFKA_CLIENT_PROPERTIES = Stream.of(ProducerConfig.configNames(),
-                        ConsumerConfig.configNames(), AdminClientConfig.configNames(), StreamsConfig.configNames())
+                        ConsumerConfig.configNames(), AdminClientConfig.configNames(), StreamsConfig.configDef().names())
                 .flatMap(Set::stream).collect(Collectors.toUnmodifiableSet());
 
         private final Path root;
@@ -571,7 +573,7 @@ class ComposeConsistencyTest {
                     if (!jobs.isEmpty()) {
                         problems.add(where + " uses topic " + topic + ", which is not created by " + jobs.keySet());
                     }
-                } else if (compacted != "compact".equals(configs.get("cleanup.policy"))) {
+                } else if (compacted.booleanValue() != "compact".equals(configs.get("cleanup.policy"))) {
                     problems.add("topic " + topic + " must be created " + (compacted
                             ? "with --config cleanup.policy=compact (TopicCatalogue: compacted)"
                             : "without cleanup.policy=compact (records must not be compacted away)"));
@@ -601,7 +603,9 @@ class ComposeConsistencyTest {
             Map<String, Boolean> variables = new TreeMap<>();
             for (Path file : triggerFiles(triggers)) {
                 try {
-                    Matcher m = TRIGGER_REFERENCE.matcher(Files.readString(file));
+                    String text = Files.readAllLines(file).stream().filter(l -> !l.trim().startsWith("#"))
+                            .collect(Collectors.joining("\n"));
+                    Matcher m = TRIGGER_REFERENCE.matcher(text);
                     while (m.find()) {
                         variables.merge(m.group(1), m.group(2) == null, Boolean::logicalOr);
                     }
@@ -780,21 +784,38 @@ class ComposeConsistencyTest {
 
         /** The subcommand of pipeline.jar the service runs, or null when it does not run our code. */
         private String ourSubcommand(String name, JsonNode service) {
-            String entrypoint = join(service.path("entrypoint"));
-            String dockerfileEntrypoint = "";
-            Path dockerfile = dockerfileOf(service);
-            if (dockerfile != null) {
-                dockerfileEntrypoint = dockerfileInstructions(dockerfile).stream()
+            List<String> argv = new ArrayList<>();
+            JsonNode entrypoint = service.path("entrypoint");
+            if (entrypoint.isArray()) {
+                entrypoint.forEach(a -> argv.add(a.asText()));
+            } else if (entrypoint.isTextual()) {
+                argv.addAll(List.of(entrypoint.asText().trim().split("\\s+")));
+            } else {
+                Path dockerfile = dockerfileOf(service);
+                String line = dockerfile == null ? "" : dockerfileInstructions(dockerfile).stream()
                         .filter(l -> l.startsWith("ENTRYPOINT ")).reduce((a, b) -> b).orElse("");
+                if (!line.isEmpty()) {
+                    try {
+                        argv.addAll(new ObjectMapper().readValue(line.substring("ENTRYPOINT ".length()),
+                                new TypeReference<List<String>>() { }));
+                    } catch (IOException e) {
+                        problems.add("service '" + name + "': use the exec form ENTRYPOINT [\"java\", ...] in "
+                                + root.relativize(dockerfile));
+                        return null;
+                    }
+                }
             }
-            String command = entrypoint.isEmpty() ? dockerfileEntrypoint : entrypoint;
-            if (!command.contains("pipeline.jar")) {
+            int jar = argv.indexOf("/app/pipeline.jar");
+            if (jar < 0) {
+                jar = argv.stream().filter(a -> a.endsWith("pipeline.jar")).findFirst().map(argv::indexOf).orElse(-1);
+            }
+            if (jar < 0) {
                 return null;
             }
-            Matcher last = Pattern.compile("\"([a-z-]+)\"\\s*]\\s*$").matcher(command.trim());
-            String subcommand = last.find() ? last.group(1) : null;
-            if (service.path("command").isArray() && !service.path("command").isEmpty()) {
-                subcommand = service.path("command").get(0).asText();
+            String subcommand = jar + 1 < argv.size() ? argv.get(jar + 1) : null;
+            JsonNode command = service.path("command");
+            if (subcommand == null && command.isArray() && !command.isEmpty()) {
+                subcommand = command.get(0).asText();
             }
             if (subcommand == null || !code.subcommands().contains(subcommand)) {
                 problems.add("service '" + name + "' runs pipeline.jar with subcommand " + subcommand
@@ -932,16 +953,12 @@ class ComposeConsistencyTest {
         }
 
         private static String join(JsonNode node) {
-            if (node.isMissingNode() || node.isNull()) {
-                return "";
-            }
             if (node.isArray()) {
                 List<String> parts = new ArrayList<>();
-                node.forEach(n -> parts.add(n.isTextual() ? "\"" + n.asText() + "\"" : n.toString()));
-                return node.size() == 1 && !node.get(0).asText().contains("pipeline.jar")
-                        ? node.get(0).asText() : "[" + String.join(", ", parts) + "]";
+                node.forEach(n -> parts.add(n.asText()));
+                return String.join("\n", parts);
             }
-            return node.asText();
+            return node.isValueNode() ? node.asText() : "";
         }
 
         static Map<String, String> readEnvFile(Path file) {

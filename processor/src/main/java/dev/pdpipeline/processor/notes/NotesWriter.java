@@ -250,7 +250,7 @@ public final class NotesWriter implements AutoCloseable {
         ResultProcessor.Work work = new ResultProcessor.Work(record, result, p, () -> !running);
         queues.submit(result.incidentId(), () -> processor.process(work).thenAccept(finished -> {
             if (finished) {
-                p.finish(record.offset());
+                work.durable.whenComplete((v, e) -> p.finish(record.offset()));
             }
         }));
     }

@@ -48,6 +48,8 @@ final class ResultProcessor {
         final PartitionProgress progress;
         final long firstSeenNanos;
         final BooleanSupplier closing;
+        /** Completes when the result's last ledger write is acknowledged; its offset waits for it. */
+        volatile CompletableFuture<Void> durable = CompletableFuture.completedFuture(null);
 
         Work(ConsumerRecord<byte[], byte[]> record, AgentResult result, PartitionProgress progress,
                 BooleanSupplier closing) {
@@ -224,14 +226,15 @@ final class ResultProcessor {
         metrics.writes(NotesMetrics.WRITTEN, r);
         log.info("Wrote result {} ({}) of agent {} to incident {}: notes {}{}", w.where(), r.resultId(), r.agent(),
                 r.incidentId(), ids, r.status() == null ? "" : ", status " + r.status());
-        // not waited for by the incident's queue; the offset is only released once it is acknowledged
-        return ledger.recordAsync(r.resultId(), ResultsLedger.State.DONE, r, ids).handle((v, e) -> {
+        // the incident's next result need not wait for this acknowledgement; the offset does
+        w.durable = ledger.recordAsync(r.resultId(), ResultsLedger.State.DONE, r, ids).handle((v, e) -> {
             if (e != null) {
                 // PagerDuty has it; the ledger stays 'attempting', so a re-read checks the marker and skips
                 log.error("Wrote result {} ({}) but cannot record 'done': {}", w.where(), r.resultId(), e.toString());
             }
-            return true;
+            return null;
         });
+        return CompletableFuture.completedFuture(true);
     }
 
     private CompletableFuture<Boolean> failed(Work w, WriteCredentials c, Throwable cause) {

@@ -64,6 +64,7 @@ final class NotesItSupport implements AutoCloseable {
 
     NotesWriter start(Map<String, String> env, TriggerSet triggers, SimpleMeterRegistry registry,
             ResultProcessor.Faults faults) {
+        flush();
         return NotesWriter.start(NotesConfig.fromEnv(env), topics, clientProps(), applicationId, () -> triggers,
                 registry, faults);
     }
@@ -73,12 +74,18 @@ final class NotesItSupport implements AutoCloseable {
                 "ev-" + requestId, !writeBack, writeBack, Instant.now()));
     }
 
+    /** Sends without waiting (in order per partition); call {@link #flush()} before relying on it. */
     void result(String incident, Map<String, Object> fields) {
         try {
-            send(topics.results(), incident, Json.mapper().writeValueAsBytes(fields));
+            producer.send(new ProducerRecord<>(topics.results(), incident.getBytes(StandardCharsets.UTF_8),
+                    Json.mapper().writeValueAsBytes(fields)));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    void flush() {
+        producer.flush();
     }
 
     void rawResult(String incident, String value) {
