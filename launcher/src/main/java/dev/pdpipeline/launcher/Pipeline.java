@@ -1,9 +1,12 @@
 package dev.pdpipeline.launcher;
 
+import dev.pdpipeline.launcher.cli.ExplainCommand;
 import dev.pdpipeline.launcher.cli.IngressCommand;
 import dev.pdpipeline.launcher.cli.LocalCommand;
 import dev.pdpipeline.launcher.cli.ProcessorCommand;
+import dev.pdpipeline.launcher.cli.ReplayCommand;
 import dev.pdpipeline.launcher.cli.SendTestEventCommand;
+import dev.pdpipeline.launcher.cli.TriggersCommand;
 import dev.pdpipeline.launcher.cli.VersionProvider;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -26,6 +29,9 @@ import picocli.CommandLine.Command;
             IngressCommand.class,
             ProcessorCommand.class,
             SendTestEventCommand.class,
+            ReplayCommand.class,
+            ExplainCommand.class,
+            TriggersCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",

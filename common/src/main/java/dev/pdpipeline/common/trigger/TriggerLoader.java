@@ -211,13 +211,30 @@ public final class TriggerLoader {
             }
         }
         String original = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().lines().findFirst().orElse("");
-        if (original.length() > 200) {
-            original = original.substring(0, 200) + "...";
+        // Jackson's messages go on to quote the offending token or event (an alias, an anchor, a
+        // value), which may be a secret: keep only the wording before the first quote or bracket.
+        // A duplicate key is named, like unknown fields are: keys are field names, not values.
+        int quote = original.startsWith("Duplicate field") ? -1 : indexOfAny(original, "'\"<([{`");
+        if (quote >= 0) {
+            original = original.substring(0, quote);
+        }
+        original = original.replaceAll("[\\s:,]+$", "");
+        if (original.length() > 120) {
+            original = original.substring(0, 120) + "...";
         }
         JsonLocation at = e.getLocation();
         String where = at == null || at.getLineNr() < 1 ? ""
                 : " at line " + at.getLineNr() + ", column " + at.getColumnNr();
         return "not valid YAML" + where + ": " + original;
+    }
+
+    private static int indexOfAny(String text, String chars) {
+        for (int i = 0; i < text.length(); i++) {
+            if (chars.indexOf(text.charAt(i)) >= 0) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static Set<String> ordered(String... names) {
@@ -287,14 +304,15 @@ public final class TriggerLoader {
             if (priorityText != null) {
                 minPriority = Priority.parse(priorityText).orElseThrow(() -> error(
                         "spec.platform.config.min_priority",
-                        "must be one of P1, P2, P3, P4, P5 (P1 highest), got '" + shorten(priorityText) + "'"));
+                        "must be one of P1, P2, P3, P4, P5 (P1 highest), got '"
+                                + written(config.get("min_priority"), priorityText) + "'"));
             }
             String urgencyText = blankToNull(string(config.get("min_urgency"), "spec.platform.config.min_urgency"));
             Urgency minUrgency = null;
             if (urgencyText != null) {
                 minUrgency = Urgency.parse(urgencyText).orElseThrow(() -> error(
                         "spec.platform.config.min_urgency",
-                        "must be 'high' or 'low', got '" + shorten(urgencyText) + "'"));
+                        "must be 'high' or 'low', got '" + written(config.get("min_urgency"), urgencyText) + "'"));
             }
 
             String agent = string(spec.get("agent"), "spec.agent");
@@ -302,7 +320,7 @@ public final class TriggerLoader {
                 throw error("spec.agent", "is required: the name of the agent that handles the deliveries");
             }
             if (!topics.isLegalAgentName(agent)) {
-                throw error("spec.agent", "'" + shorten(agent) + "' is not a legal agent name: use letters, digits,"
+                throw error("spec.agent", "'" + written(spec.get("agent"), agent) + "' is not a legal agent name: use letters, digits,"
                         + " '.', '_' and '-' (it becomes part of a Kafka topic name)");
             }
             boolean enabled = bool(spec.get("enabled"), "spec.enabled", true);
@@ -425,7 +443,7 @@ public final class TriggerLoader {
                 if (value.equalsIgnoreCase("false")) {
                     return false;
                 }
-                throw error(path, "must be true or false, got '" + shorten(value) + "'");
+                throw error(path, "must be true or false, got '" + written(node, value) + "'");
             }
             throw error(path, "must be true or false, got a " + describe(node));
         }
@@ -498,6 +516,15 @@ public final class TriggerLoader {
 
     private static String blankToNull(String s) {
         return s == null || s.isBlank() ? null : s;
+    }
+
+    /**
+     * A bad value as the file wrote it, for an error message: a <code>${VAR}</code> reference is
+     * shown as the reference, never as what it resolved to, since the variable may be a secret
+     * referenced from the wrong field.
+     */
+    private static String written(JsonNode node, String resolved) {
+        return shorten(node != null && node.isTextual() ? node.textValue() : resolved);
     }
 
     /** Keeps error messages short when a value (never a secret) is echoed. */

@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>One resilience4j {@link RateLimiter} per API token (PagerDuty limits per key), smoothing
- *       calls to at most {@code ratePerMinute}: one permit every {@code 60 s / ratePerMinute}.</li>
+ *       calls to at most {@code ratePerMinute}: one permit every {@code 60 s / ratePerMinute},
+ *       taken again when a worker only got to it late, so delayed calls do not bunch up.</li>
  *   <li>429: the token is paused for as long as PagerDuty says ({@code ratelimit-reset}, else
  *       {@code Retry-After}, else the backoff), then the call is tried again.</li>
  *   <li>Transient failures (5xx, 408, timeouts, connection errors): exponential backoff with
@@ -38,6 +39,12 @@ public final class PagerDutyCaller {
     private static final Logger log = LoggerFactory.getLogger(PagerDutyCaller.class);
     private static final double BACKOFF_MULTIPLIER = 2.0;
     private static final double JITTER = 0.5;
+    /**
+     * A call whose reserved slot came due while every worker was busy takes a fresh slot instead
+     * of sending late (late sends bunch up and overshoot the limit); at most this often per try,
+     * so a saturated pool cannot starve it.
+     */
+    private static final int MAX_LATE_RESERVATIONS = 3;
 
     /** One try of a call. */
     @FunctionalInterface
@@ -107,7 +114,7 @@ public final class PagerDutyCaller {
                     .timeoutDuration(Duration.ofMinutes(10))
                     .build();
             // the limiter is named by the token's fingerprint: never the token itself
-            return new TokenState(RateLimiter.of("pagerduty-" + SecretFingerprint.of(t), config));
+            return new TokenState(RateLimiter.of("pagerduty-" + SecretFingerprint.of(t), config), periodNanos);
         });
     }
 
@@ -123,6 +130,12 @@ public final class PagerDutyCaller {
                 schedule(call, paused);
                 return;
             }
+            if (call.permitReserved && now - call.permitDueNanos > call.token.lateTolerance
+                    && call.lateReservations < MAX_LATE_RESERVATIONS) {
+                // woke up late (busy workers): sending now would bunch calls; take a fresh slot
+                call.permitReserved = false;
+                call.lateReservations++;
+            }
             if (!call.permitReserved) {
                 long wait = call.token.limiter.reservePermission(call.ambiguous ? 2 : 1);
                 if (wait < 0) {
@@ -130,12 +143,14 @@ public final class PagerDutyCaller {
                     return;
                 }
                 call.permitReserved = true;
+                call.permitDueNanos = now + wait;
                 if (wait > 0) {
                     schedule(call, wait);
                     return;
                 }
             }
             call.permitReserved = false;
+            call.lateReservations = 0;
             call.attempts++;
             T value = call.attempt.run(call.ambiguous);
             call.result.complete(value);
@@ -198,10 +213,13 @@ public final class PagerDutyCaller {
 
     private static final class TokenState {
         final RateLimiter limiter;
+        /** How late a reserved slot may be used before it is given up for a fresh one. */
+        final long lateTolerance;
         volatile long pausedUntilNanos = System.nanoTime();
 
-        TokenState(RateLimiter limiter) {
+        TokenState(RateLimiter limiter, long periodNanos) {
             this.limiter = limiter;
+            this.lateTolerance = Math.max(periodNanos, TimeUnit.MILLISECONDS.toNanos(20));
         }
 
         synchronized void pauseUntil(long nanos) {
@@ -220,6 +238,8 @@ public final class PagerDutyCaller {
         final CompletableFuture<T> result = new CompletableFuture<>();
         boolean ambiguous;
         boolean permitReserved;
+        long permitDueNanos;
+        int lateReservations;
         int attempts;
         int transientFailures;
         PagerDutyException lastError;

@@ -1,0 +1,38 @@
+package dev.pdpipeline.examples.agent;
+
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs the example agent alone until interrupted:
+ * {@code java -jar examples/agent/target/example-agent-*-all.jar}, configured by
+ * {@code KAFKA_BOOTSTRAP_SERVERS}, {@code AGENT_NAME}, {@code AGENT_TOPIC_TEMPLATE},
+ * {@code AGENT_GROUP_ID}, {@code RESULTS_TOPIC} and {@code KAFKA_*} client settings.
+ */
+public final class Main {
+
+    private Main() {
+    }
+
+    public static void main(String[] args) throws InterruptedException {
+        // Our logging setup unless the user chose one; set before the first logger exists.
+        if (System.getProperty("logback.configurationFile") == null
+                && Main.class.getResource("/example-agent-logback.xml") != null) {
+            System.setProperty("logback.configurationFile", "example-agent-logback.xml");
+        }
+        ExampleAgent agent;
+        try {
+            agent = ExampleAgent.fromEnv(System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("Configuration error: " + e.getMessage());
+            System.exit(3);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            agent.close();
+            stopped.countDown();
+        }, "example-agent-shutdown"));
+        agent.start();
+        stopped.await();
+    }
+}
