@@ -5,6 +5,8 @@ import dev.pdpipeline.common.topics.TopicCatalogue;
 import dev.pdpipeline.common.trigger.TriggerLoader;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.common.trigger.TriggerWatcher;
+import dev.pdpipeline.processor.notes.NotesConfig;
+import dev.pdpipeline.processor.notes.NotesWriter;
 import dev.pdpipeline.processor.reload.ActiveTriggers;
 import dev.pdpipeline.processor.topology.RoutingOptions;
 import dev.pdpipeline.processor.topology.RoutingTopology;
@@ -54,6 +56,7 @@ public final class ProcessorService implements AutoCloseable {
     private final ScheduledExecutorService retries;
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
+    private volatile NotesWriter notes;
     private final AtomicBoolean everRunning = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -69,7 +72,8 @@ public final class ProcessorService implements AutoCloseable {
 
     /**
      * Loads the triggers (failing fast on an invalid file), ensures the raw, dead-letter, request
-     * log (compacted) and agent topics, starts Kafka Streams and the trigger watcher. Returns without waiting for the first
+     * log (compacted) and agent topics, starts Kafka Streams, the trigger watcher and the notes
+     * writer (agent results → PagerDuty). Returns without waiting for the first
      * rebalance; {@link #isReady()} tells when routing runs.
      *
      * @throws dev.pdpipeline.common.trigger.TriggerConfigException for invalid Trigger files
@@ -98,6 +102,9 @@ public final class ProcessorService implements AutoCloseable {
 
             TriggerLoader loader = new TriggerLoader(config.env());
             TriggerSet initial = loader.load(config.triggersPath());
+            // Fail fast, before anything starts: a token without any From cannot write notes.
+            NotesConfig notesConfig = NotesConfig.fromEnv(config.env());
+            notesConfig.validate(initial);
             if (initial.enabled().isEmpty()) {
                 LOG.warn("No enabled trigger in {}: nothing will be routed until one is added", config.triggersPath());
             }
@@ -144,6 +151,9 @@ public final class ProcessorService implements AutoCloseable {
                 return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             });
             streams.start();
+            // Its own consumer and threads: a slow PagerDuty never delays routing.
+            service.notes = NotesWriter.start(notesConfig, topics, config.kafkaClientProperties(),
+                    config.applicationId(), active, registry);
             LOG.info("Processor started: {} ({} trigger(s), {} enabled)", config, initial.triggers().size(),
                     initial.enabled().size());
             return service;
@@ -191,11 +201,16 @@ public final class ProcessorService implements AutoCloseable {
         return props;
     }
 
-    /** Whether routing runs: Streams RUNNING, or REBALANCING after having run. */
+    /**
+     * Whether routing runs (Streams RUNNING, or REBALANCING after having run) and the notes
+     * writer has restored its request log and ledger.
+     */
     public boolean isReady() {
         KafkaStreams.State state = streams.state();
-        return state == KafkaStreams.State.RUNNING
+        boolean routing = state == KafkaStreams.State.RUNNING
                 || (state == KafkaStreams.State.REBALANCING && everRunning.get());
+        NotesWriter writer = notes;
+        return routing && (writer == null || writer.isReady());
     }
 
     /** The Kafka Streams state, for diagnostics. */
@@ -220,6 +235,10 @@ public final class ProcessorService implements AutoCloseable {
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
+        }
+        NotesWriter writer = notes;
+        if (writer != null) {
+            writer.close();
         }
         watcher.close();
         retries.shutdownNow();

@@ -51,7 +51,7 @@ class ReplayIT {
         ReplayFixtures.Result r = f.run("replay", "--trigger", "backfill-" + f.suffix, "--since", "1h");
 
         assertThat(r.exitCode()).as(r.err()).isZero();
-        Matcher m = Pattern.compile("Replay (replay-\\S+)").matcher(r.out());
+        Matcher m = Pattern.compile("Replay (replay-[^\\s:]+)").matcher(r.out());
         assertThat(m.find()).as(r.out()).isTrue();
         String replayId = m.group(1);
         String agentTopic = "agent.new-agent-" + f.suffix + ".requests";
