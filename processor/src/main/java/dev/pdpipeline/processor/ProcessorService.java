@@ -88,6 +88,12 @@ public final class ProcessorService implements AutoCloseable {
         TriggerWatcher watcher = null;
         ScheduledExecutorService retries = null;
         KafkaStreams streams = null;
+        // Fail fast on configuration, before touching Kafka: an invalid Trigger file, or a token
+        // without any From (notes could never be written), stops the start with a clear message.
+        TriggerLoader loader = new TriggerLoader(config.env());
+        TriggerSet initial = loader.load(config.triggersPath());
+        NotesConfig notesConfig = NotesConfig.fromEnv(config.env());
+        notesConfig.validate(initial);
         try {
             admin = Admin.create(config.kafkaClientProperties());
             Admin a = admin;
@@ -100,11 +106,6 @@ public final class ProcessorService implements AutoCloseable {
             int agentPartitions = config.agentTopicPartitions() > 0 ? config.agentTopicPartitions()
                     : partitionsOf(admin, topics.raw(), config.topicCreateTimeout());
 
-            TriggerLoader loader = new TriggerLoader(config.env());
-            TriggerSet initial = loader.load(config.triggersPath());
-            // Fail fast, before anything starts: a token without any From cannot write notes.
-            NotesConfig notesConfig = NotesConfig.fromEnv(config.env());
-            notesConfig.validate(initial);
             if (initial.enabled().isEmpty()) {
                 LOG.warn("No enabled trigger in {}: nothing will be routed until one is added", config.triggersPath());
             }

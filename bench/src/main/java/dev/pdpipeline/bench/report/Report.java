@@ -57,7 +57,7 @@ public final class Report {
     /** A ratio to a limit, with the target it is judged against ({@code null} target: informative). */
     public void ratio(String name, double value, Double target, String meaning) {
         ObjectNode r = ratios.putObject(name);
-        r.put("value", Latency.round(value * 1000) / 1000.0);
+        r.put("value", Math.round(value * 1000) / 1000.0);
         if (target != null) {
             r.put("target", target);
             r.put("met", value >= target);

@@ -709,6 +709,21 @@ class ComposeConsistencyTest {
             });
         }
 
+        /** Whether a COPY line brings the module's folder, itself or through a parent folder. */
+        private static boolean copiesModule(String copyLine, String module) {
+            String path = module;
+            while (true) {
+                if (copyLine.contains(" " + path + "/")) {
+                    return true;
+                }
+                int slash = path.lastIndexOf('/');
+                if (slash <= 0) {
+                    return false;
+                }
+                path = path.substring(0, slash);
+            }
+        }
+
         private void checkDockerfile(String service, Path dockerfile) {
             List<String> instructions = dockerfileInstructions(dockerfile);
             for (String line : instructions) {
@@ -721,7 +736,7 @@ class ComposeConsistencyTest {
                 Matcher m = Pattern.compile("<module>([^<]+)</module>").matcher(Files.readString(root.resolve("pom.xml")));
                 while (m.find()) {
                     String module = m.group(1).trim();
-                    if (instructions.stream().noneMatch(l -> l.startsWith("COPY ") && l.contains(" " + module + "/"))) {
+                    if (instructions.stream().noneMatch(l -> l.startsWith("COPY ") && copiesModule(l, module))) {
                         problems.add(root.relativize(dockerfile) + " does not COPY module " + module + "/ (root pom.xml)");
                     }
                 }

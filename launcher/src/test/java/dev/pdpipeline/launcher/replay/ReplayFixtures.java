@@ -109,6 +109,16 @@ public final class ReplayFixtures {
         return out;
     }
 
+    /**
+     * {@link #readAll} once at least {@code expected} records are visible: a transaction's commit
+     * markers reach the partitions shortly after commitTransaction returns.
+     */
+    public List<ConsumerRecord<byte[], byte[]>> awaitAll(String topic, int expected) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> readAll(topic).size() >= expected);
+        return readAll(topic);
+    }
+
     public boolean topicExists(String topic) throws Exception {
         return KAFKA.admin().listTopics().names().get().contains(topic);
     }

@@ -55,7 +55,7 @@ class ReplayIT {
         assertThat(m.find()).as(r.out()).isTrue();
         String replayId = m.group(1);
         String agentTopic = "agent.new-agent-" + f.suffix + ".requests";
-        List<ConsumerRecord<byte[], byte[]>> requests = f.readAll(agentTopic);
+        List<ConsumerRecord<byte[], byte[]>> requests = f.awaitAll(agentTopic, 3);
         Map<String, ConsumerRecord<byte[], byte[]>> byEvent = requests.stream().collect(Collectors.toMap(
                 rec -> json(rec).path("metadata").path("event_id").asText(), Function.identity()));
         assertThat(byEvent.keySet()).containsExactlyInAnyOrder("ev-a1", "ev-b1", "ev-b2");
@@ -73,7 +73,7 @@ class ReplayIT {
         assertThat(f.topicExists("agent.live-agent-" + f.suffix + ".requests")).as("--trigger limits the replay")
                 .isFalse();
 
-        List<JsonNode> log = f.readAll(f.requestLog).stream().map(ReplayIT::json).toList();
+        List<JsonNode> log = f.awaitAll(f.requestLog, 3).stream().map(ReplayIT::json).toList();
         assertThat(log).hasSize(3);
         assertThat(log).allSatisfy(entry -> {
             assertThat(entry.get("replay").asBoolean()).isTrue();
@@ -134,8 +134,8 @@ class ReplayIT {
         assertThat(report.scanned()).isEqualTo(2);
         assertThat(report.sent()).isEqualTo(1);
         assertThat(report.duplicates()).isEqualTo(1);
-        assertThat(f.readAll("agent.new-agent-" + f.suffix + ".requests")).hasSize(1);
-        List<JsonNode> log = f.readAll(f.requestLog).stream().map(ReplayIT::json).toList();
+        assertThat(f.awaitAll("agent.new-agent-" + f.suffix + ".requests", 1)).hasSize(1);
+        List<JsonNode> log = f.awaitAll(f.requestLog, 1).stream().map(ReplayIT::json).toList();
         assertThat(log).singleElement().satisfies(e -> assertThat(e.get("write_back").asBoolean())
                 .as("--write-back given").isTrue());
     }
@@ -149,7 +149,7 @@ class ReplayIT {
         ReplayFixtures.Result r = f.run("replay", "--incident", "QTT", "--to-topic", target);
 
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(f.readAll(target)).hasSize(2);
+        assertThat(f.awaitAll(target, 2)).hasSize(2);
         assertThat(f.topicExists("agent.live-agent-" + f.suffix + ".requests")).isFalse();
     }
 

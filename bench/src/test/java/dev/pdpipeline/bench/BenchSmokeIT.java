@@ -1,0 +1,124 @@
+package dev.pdpipeline.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.pdpipeline.common.json.Json;
+import dev.pdpipeline.common.kafka.EmbeddedKafka;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Keeps every benchmark compiling and working: each scenario runs with tiny counts against one
+ * shared in-process broker, and its JSON result must be there and make sense. Not a measurement.
+ */
+class BenchSmokeIT {
+
+    private static EmbeddedKafka kafka;
+
+    @TempDir
+    Path out;
+
+    @BeforeAll
+    static void startBroker() {
+        kafka = EmbeddedKafka.builder().port(0).start();
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void ingressScenarioMeasuresEverySubjectAndTheRatiosToTheLimits() throws IOException {
+        JsonNode result = run("ingress", "--rates", "40", "--seconds", "1", "--step-seconds", "1",
+                "--start-rate", "40", "--max-rate", "80", "--refine", "0", "--warmup-seconds", "0.5");
+
+        List<String> subjects = new ArrayList<>();
+        for (JsonNode row : result.path("rows")) {
+            subjects.add(row.path("subject").asText());
+            assertThat(row.path("ok").asLong() + row.path("failed").asLong() + row.path("unfinished").asLong())
+                    .as("every request is accounted for: %s", row).isEqualTo(row.path("sent").asLong());
+            assertThat(row.path("latency").path("count").asLong()).isEqualTo(
+                    row.path("sent").asLong() - row.path("unfinished").asLong());
+            if (row.path("phase").asText().equals("fixed")) {
+                assertThat(row.path("ok").asLong()).as("answers at 40/s: %s", row).isPositive();
+                assertThat(row.path("latency").path("p99Ms").asDouble()).isPositive();
+            }
+        }
+        assertThat(subjects).contains("noop-server", "ingress", "producer-only");
+        assertThat(result.path("maxSustainableRate").has("ingress")).isTrue();
+        assertThat(result.path("ratios").has("ingressVsNoopServer")).isTrue();
+    }
+
+    @Test
+    void endToEndScenarioSeesEveryAcceptedEventOnTheAgentTopic() throws IOException {
+        JsonNode result = run("e2e", "--rates", "20", "--seconds", "1", "--warmup-seconds", "0.5");
+
+        JsonNode row = result.path("rows").get(0);
+        assertThat(row.path("accepted").asLong()).isPositive();
+        assertThat(row.path("visible").asLong()).isEqualTo(row.path("accepted").asLong());
+        assertThat(row.path("endToEnd").path("p50Ms").asDouble()).isPositive();
+        assertThat(row.path("commitIntervalMs").asLong()).isEqualTo(100);
+    }
+
+    @Test
+    void processorScenarioRoutesTheWholeMixAndComparesWithTheCopyApp() throws IOException {
+        JsonNode result = run("processor", "--events", "300", "--payload-bytes", "1024-2048");
+
+        JsonNode preloaded = result.path("preloaded");
+        assertThat(preloaded.path("records").asInt()).isEqualTo(300);
+        assertThat(preloaded.path("duplicates").asInt()).isEqualTo(15);
+        assertThat(preloaded.path("filtered").asInt()).isEqualTo(60);
+        JsonNode rows = result.path("rows");
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0).path("outputs").asInt()).as("the copy app copies everything").isEqualTo(300);
+        assertThat(rows.get(1).path("outputs").asInt()).as("routed = distinct events minus filtered ones")
+                .isEqualTo(preloaded.path("routable").asInt()).isEqualTo(225);
+        assertThat(result.path("ratios").path("processorVsCopy").path("value").asDouble()).isPositive();
+    }
+
+    @Test
+    void scaleOutScenarioRunsInstancesAsProcessesAndMeasuresTheirMemory() throws IOException {
+        JsonNode result = run("scaleout", "--events", "200", "--instances", "1,2", "--payload-bytes", "1024-2048");
+
+        JsonNode rows = result.path("rows");
+        assertThat(rows).hasSize(2);
+        for (JsonNode row : rows) {
+            assertThat(row.path("complete").asBoolean()).as("all routed: %s", row).isTrue();
+            assertThat(row.path("rssKb")).hasSize(row.path("instances").asInt());
+            row.path("rssKb").forEach(rss -> assertThat(rss.asLong()).isGreaterThan(10_000));
+        }
+        assertThat(result.path("dedupStoreBytesAfterRun").asLong()).isPositive();
+        assertThat(result.path("ratios").has("twoInstancesVsOne")).isTrue();
+    }
+
+    private JsonNode run(String scenario, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(scenario, "--bootstrap", kafka.bootstrapServers(),
+                "--out", out.toString()));
+        command.addAll(List.of(args));
+        assertThat(Bench.execute(command.toArray(String[]::new))).as("exit code of %s", command).isZero();
+        Path file;
+        try (Stream<Path> files = Files.list(out)) {
+            file = files.filter(p -> p.getFileName().toString().startsWith(scenario + "-")
+                    && p.toString().endsWith(".json")).findFirst().orElseThrow(
+                            () -> new AssertionError("no " + scenario + "-*.json in " + out));
+        }
+        JsonNode json = Json.mapper().readTree(Files.readAllBytes(file));
+        assertThat(json.path("scenario").asText()).isEqualTo(scenario);
+        assertThat(json.path("machine").path("cores").asInt()).isPositive();
+        assertThat(json.path("loadAverage").path("start")).isNotEmpty();
+        assertThat(json.path("rows")).isNotEmpty();
+        return json;
+    }
+}
