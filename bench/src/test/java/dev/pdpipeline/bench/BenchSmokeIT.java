@@ -103,6 +103,19 @@ class BenchSmokeIT {
         assertThat(result.path("ratios").has("twoInstancesVsOne")).isTrue();
     }
 
+    @Test
+    void notesScenarioWritesEveryResultAndHoldsTheRateLimit() throws IOException {
+        JsonNode result = run("notes", "--results", "40", "--limited-seconds", "3", "--limit-per-minute", "600",
+                "--incidents", "10", "--warmup-seconds", "1");
+
+        JsonNode rows = result.path("rows");
+        assertThat(rows).hasSize(2);
+        assertThat(rows.get(0).path("written").asInt()).isEqualTo(40);
+        assertThat(rows.get(1).path("written").asInt()).isEqualTo(30);
+        assertThat(rows.get(1).path("rateLimited429AfterWarmup").asInt()).isZero();
+        assertThat(rows.get(0).path("resultsPerSecond").asDouble()).isPositive();
+    }
+
     private JsonNode run(String scenario, String... args) throws IOException {
         List<String> command = new ArrayList<>(List.of(scenario, "--bootstrap", kafka.bootstrapServers(),
                 "--out", out.toString()));

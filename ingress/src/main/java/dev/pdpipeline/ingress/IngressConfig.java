@@ -2,13 +2,17 @@ package dev.pdpipeline.ingress;
 
 import dev.pdpipeline.common.config.KafkaClientProperties;
 import dev.pdpipeline.common.topics.TopicCatalogue;
+import dev.pdpipeline.ingress.http.Cidr;
+import dev.pdpipeline.ingress.http.WebhookServer;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Properties;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -39,6 +43,18 @@ public final class IngressConfig {
     public static final String RAW_TOPIC_PARTITIONS = "RAW_TOPIC_PARTITIONS";
     public static final String RAW_TOPIC_REPLICATION = "RAW_TOPIC_REPLICATION";
     public static final String RAW_TOPIC_RETENTION_MS = "RAW_TOPIC_RETENTION_MS";
+    public static final String INGRESS_IDLE_TIMEOUT_MS = "INGRESS_IDLE_TIMEOUT_MS";
+    public static final String INGRESS_ALLOWED_CIDRS = "INGRESS_ALLOWED_CIDRS";
+    public static final String INGRESS_TRUST_FORWARDED_FOR = "INGRESS_TRUST_FORWARDED_FOR";
+    public static final String INGRESS_TRUSTED_PROXY_CIDRS = "INGRESS_TRUSTED_PROXY_CIDRS";
+    public static final String INGRESS_REQUIRED_HEADER_NAME = "INGRESS_REQUIRED_HEADER_NAME";
+    public static final String INGRESS_REQUIRED_HEADER_VALUE = "INGRESS_REQUIRED_HEADER_VALUE";
+    public static final String INGRESS_TLS_KEYSTORE_PATH = "INGRESS_TLS_KEYSTORE_PATH";
+    public static final String INGRESS_TLS_KEYSTORE_PASSWORD = "INGRESS_TLS_KEYSTORE_PASSWORD";
+    public static final String INGRESS_TLS_KEYSTORE_TYPE = "INGRESS_TLS_KEYSTORE_TYPE";
+    public static final String INGRESS_TLS_TRUSTSTORE_PATH = "INGRESS_TLS_TRUSTSTORE_PATH";
+    public static final String INGRESS_TLS_TRUSTSTORE_PASSWORD = "INGRESS_TLS_TRUSTSTORE_PASSWORD";
+    public static final String INGRESS_TLS_CLIENT_AUTH = "INGRESS_TLS_CLIENT_AUTH";
 
     public static final String DEFAULT_HOST = "0.0.0.0";
     public static final int DEFAULT_PORT = 8080;
@@ -51,6 +67,7 @@ public final class IngressConfig {
     public static final int DEFAULT_RAW_TOPIC_PARTITIONS = 3;
     public static final short DEFAULT_RAW_TOPIC_REPLICATION = 1;
     public static final long DEFAULT_RAW_TOPIC_RETENTION_MS = 2_592_000_000L;
+    public static final long DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
     /** PagerDuty gives up on a delivery after 5 s; the publish bound must leave room to answer. */
     public static final long PAGERDUTY_DEADLINE_MS = 5_000;
@@ -89,7 +106,37 @@ public final class IngressConfig {
                     Importance.MEDIUM, "Replication factor of the raw topic when the ingress creates it.")
             .define(RAW_TOPIC_RETENTION_MS, Type.LONG, DEFAULT_RAW_TOPIC_RETENTION_MS, IngressConfig::validRetention,
                     Importance.MEDIUM, "retention.ms of the raw topic when the ingress creates it (-1 = forever); "
-                            + "replay can go back this far.");
+                            + "replay can go back this far.")
+            .define(INGRESS_IDLE_TIMEOUT_MS, Type.LONG, DEFAULT_IDLE_TIMEOUT_MS, Range.between(100, 600_000),
+                    Importance.LOW, "A webhook connection silent this long (e.g. a client that sends headers and "
+                            + "stalls) is closed.")
+            .define(INGRESS_ALLOWED_CIDRS, Type.STRING, "", IngressConfig::validCidrs, Importance.LOW,
+                    "Optional: comma-separated IPv4/IPv6 CIDR blocks allowed to call the webhook; others get 403. "
+                            + "Empty = any address (the signature still decides).")
+            .define(INGRESS_TRUST_FORWARDED_FOR, Type.BOOLEAN, false, Importance.LOW,
+                    "Optional: take the client address from X-Forwarded-For (right-most entry that is not a trusted "
+                            + "proxy), only for requests from " + INGRESS_TRUSTED_PROXY_CIDRS + ".")
+            .define(INGRESS_TRUSTED_PROXY_CIDRS, Type.STRING, "", IngressConfig::validCidrs, Importance.LOW,
+                    "CIDR blocks of the reverse proxies whose X-Forwarded-For is believed.")
+            .define(INGRESS_REQUIRED_HEADER_NAME, Type.STRING, null, IngressConfig::validHeaderName, Importance.LOW,
+                    "Optional: a header every delivery must carry (set it as a custom header of the PagerDuty "
+                            + "subscription); missing or wrong = 403.")
+            .define(INGRESS_REQUIRED_HEADER_VALUE, Type.PASSWORD, null, Importance.LOW,
+                    "The exact value of " + INGRESS_REQUIRED_HEADER_NAME + " (compared in constant time, never logged).")
+            .define(INGRESS_TLS_KEYSTORE_PATH, Type.STRING, null, Importance.LOW,
+                    "Optional: serve the webhook over HTTPS with this keystore (key and certificate chain).")
+            .define(INGRESS_TLS_KEYSTORE_PASSWORD, Type.PASSWORD, null, Importance.LOW,
+                    "Password of the keystore.")
+            .define(INGRESS_TLS_KEYSTORE_TYPE, Type.STRING, "PKCS12",
+                    ConfigDef.CaseInsensitiveValidString.in("PKCS12", "JKS"), Importance.LOW,
+                    "Type of the keystore and truststore.")
+            .define(INGRESS_TLS_TRUSTSTORE_PATH, Type.STRING, null, Importance.LOW,
+                    "Optional: CAs that client certificates must chain to (mutual TLS).")
+            .define(INGRESS_TLS_TRUSTSTORE_PASSWORD, Type.PASSWORD, null, Importance.LOW,
+                    "Password of the truststore.")
+            .define(INGRESS_TLS_CLIENT_AUTH, Type.STRING, "none",
+                    ConfigDef.CaseInsensitiveValidString.in("none", "want", "need"), Importance.LOW,
+                    "Client certificates: none, want (asked for) or need (required; needs a truststore).");
 
     private final Map<String, String> env;
     private final String bindHost;
@@ -106,6 +153,13 @@ public final class IngressConfig {
     private final long rawTopicRetentionMs;
     private final TopicCatalogue topics;
     private final Properties kafkaProperties;
+    private final Duration idleTimeout;
+    private final List<Cidr> allowedCidrs;
+    private final boolean trustForwardedFor;
+    private final List<Cidr> trustedProxies;
+    private final String requiredHeaderName;
+    private final String requiredHeaderValue;
+    private final WebhookServer.Tls tls;
 
     private IngressConfig(Map<String, String> env) {
         this.env = Map.copyOf(env);
@@ -138,6 +192,31 @@ public final class IngressConfig {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
+        this.idleTimeout = Duration.ofMillis((Long) values.get(INGRESS_IDLE_TIMEOUT_MS));
+        if (idleTimeout.compareTo(publishTimeout.plusSeconds(1)) < 0) {
+            // the connection is silent while the ingress waits for Kafka: a shorter idle timeout would cut it
+            throw new ConfigException(INGRESS_IDLE_TIMEOUT_MS, idleTimeout.toMillis(), "must be at least "
+                    + PUBLISH_TIMEOUT_MS + " + 1000 (" + (publishTimeout.toMillis() + 1000) + ")");
+        }
+        this.allowedCidrs = Cidr.parseList((String) values.get(INGRESS_ALLOWED_CIDRS));
+        this.trustForwardedFor = (Boolean) values.get(INGRESS_TRUST_FORWARDED_FOR);
+        this.trustedProxies = Cidr.parseList((String) values.get(INGRESS_TRUSTED_PROXY_CIDRS));
+        if (trustForwardedFor && trustedProxies.isEmpty()) {
+            throw new ConfigException(INGRESS_TRUSTED_PROXY_CIDRS, "", "must name the reverse proxies when "
+                    + INGRESS_TRUST_FORWARDED_FOR + "=true (X-Forwarded-For from anyone else is ignored)");
+        }
+        if (trustForwardedFor && allowedCidrs.isEmpty()) {
+            throw new ConfigException(INGRESS_TRUST_FORWARDED_FOR, true, "only matters with "
+                    + INGRESS_ALLOWED_CIDRS + " set; set both or neither");
+        }
+        this.requiredHeaderName = (String) values.get(INGRESS_REQUIRED_HEADER_NAME);
+        this.requiredHeaderValue = password(values.get(INGRESS_REQUIRED_HEADER_VALUE));
+        if ((requiredHeaderName == null) != (requiredHeaderValue == null)) {
+            throw new ConfigException(requiredHeaderName == null ? INGRESS_REQUIRED_HEADER_NAME
+                    : INGRESS_REQUIRED_HEADER_VALUE, null, "set both " + INGRESS_REQUIRED_HEADER_NAME + " and "
+                    + INGRESS_REQUIRED_HEADER_VALUE + ", or neither");
+        }
+        this.tls = tls(values);
         this.kafkaProperties = KafkaClientProperties.fromEnv(env);
         if (kafkaProperties.getProperty("bootstrap.servers").isBlank()) {
             throw new ConfigException(KafkaClientProperties.BOOTSTRAP_SERVERS_ENV, "", "must name at least one broker");
@@ -211,6 +290,39 @@ public final class IngressConfig {
         return topics;
     }
 
+    /** How long a webhook connection may stay silent before it is closed. */
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    /** Client address blocks allowed; empty = any. */
+    public List<Cidr> allowedCidrs() {
+        return allowedCidrs;
+    }
+
+    public boolean trustForwardedFor() {
+        return trustForwardedFor;
+    }
+
+    public List<Cidr> trustedProxies() {
+        return trustedProxies;
+    }
+
+    /** The header every delivery must carry, if configured. */
+    public Optional<String> requiredHeaderName() {
+        return Optional.ofNullable(requiredHeaderName);
+    }
+
+    /** Its value: a secret, for the access guard only. */
+    String requiredHeaderValue() {
+        return requiredHeaderValue;
+    }
+
+    /** TLS settings of the webhook listener, when HTTPS is configured. */
+    public Optional<WebhookServer.Tls> tls() {
+        return Optional.ofNullable(tls);
+    }
+
     /**
      * The pass-through Kafka client properties ({@code KAFKA_*}), a fresh copy each call. The
      * producer adds its own durability and timeout settings after these.
@@ -235,7 +347,10 @@ public final class IngressConfig {
         return "IngressConfig[listen=" + bindHost + ":" + port + ", management=" + managementHost + ":" + managementPort
                 + ", triggers=" + triggersPath + ", rawTopic=" + topics.raw() + ", bootstrap="
                 + kafkaProperties.getProperty("bootstrap.servers") + ", maxBodyBytes=" + maxBodyBytes
-                + ", publishTimeout=" + publishTimeout.toMillis() + "ms]";
+                + ", publishTimeout=" + publishTimeout.toMillis() + "ms, idleTimeout=" + idleTimeout.toMillis()
+                + "ms, tls=" + (tls == null ? "off" : tls.clientAuth().name().toLowerCase(java.util.Locale.ROOT))
+                + ", allowedCidrs=" + allowedCidrs + ", requiredHeader="
+                + (requiredHeaderName == null ? "none" : requiredHeaderName) + "]";
     }
 
     private static Path existingPath(String value) {
@@ -253,6 +368,69 @@ public final class IngressConfig {
             throw new ConfigException(TRIGGERS_PATH, value, "is not readable");
         }
         return path;
+    }
+
+    private static WebhookServer.Tls tls(Map<String, Object> values) {
+        String keystore = (String) values.get(INGRESS_TLS_KEYSTORE_PATH);
+        String truststore = (String) values.get(INGRESS_TLS_TRUSTSTORE_PATH);
+        WebhookServer.ClientAuth clientAuth = WebhookServer.ClientAuth.parse((String) values.get(INGRESS_TLS_CLIENT_AUTH));
+        if (keystore == null) {
+            if (truststore != null || clientAuth != WebhookServer.ClientAuth.NONE
+                    || values.get(INGRESS_TLS_KEYSTORE_PASSWORD) != null) {
+                throw new ConfigException(INGRESS_TLS_KEYSTORE_PATH, null, "is required when any other INGRESS_TLS_* "
+                        + "variable is set");
+            }
+            return null;
+        }
+        String password = password(values.get(INGRESS_TLS_KEYSTORE_PASSWORD));
+        if (password == null) {
+            throw new ConfigException(INGRESS_TLS_KEYSTORE_PASSWORD, null, "is required with "
+                    + INGRESS_TLS_KEYSTORE_PATH);
+        }
+        if (clientAuth != WebhookServer.ClientAuth.NONE && truststore == null) {
+            throw new ConfigException(INGRESS_TLS_TRUSTSTORE_PATH, null, "is required with "
+                    + INGRESS_TLS_CLIENT_AUTH + "=" + clientAuth.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        Path truststorePath = truststore == null ? null : readableFile(INGRESS_TLS_TRUSTSTORE_PATH, truststore);
+        String truststorePassword = password(values.get(INGRESS_TLS_TRUSTSTORE_PASSWORD));
+        if (truststorePath != null && truststorePassword == null) {
+            throw new ConfigException(INGRESS_TLS_TRUSTSTORE_PASSWORD, null, "is required with "
+                    + INGRESS_TLS_TRUSTSTORE_PATH);
+        }
+        return new WebhookServer.Tls(readableFile(INGRESS_TLS_KEYSTORE_PATH, keystore), password,
+                ((String) values.get(INGRESS_TLS_KEYSTORE_TYPE)).toUpperCase(java.util.Locale.ROOT), truststorePath,
+                truststorePassword, clientAuth);
+    }
+
+    private static Path readableFile(String name, String value) {
+        Path path;
+        try {
+            path = Path.of(value);
+        } catch (InvalidPathException e) {
+            throw new ConfigException(name, value, "not a valid path: " + e.getReason());
+        }
+        if (!Files.isRegularFile(path) || !Files.isReadable(path)) {
+            throw new ConfigException(name, value, "is not a readable file (absolute: " + path.toAbsolutePath() + ")");
+        }
+        return path;
+    }
+
+    private static String password(Object value) {
+        return value == null ? null : ((org.apache.kafka.common.config.types.Password) value).value();
+    }
+
+    private static void validCidrs(String name, Object value) {
+        try {
+            Cidr.parseList((String) value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(name, value, e.getMessage());
+        }
+    }
+
+    private static void validHeaderName(String name, Object value) {
+        if (value != null && !((String) value).matches("[A-Za-z0-9!#$%&'*+.^_`|~-]+")) {
+            throw new ConfigException(name, value, "is not a valid HTTP header name");
+        }
     }
 
     private static void validRetention(String name, Object value) {

@@ -4,6 +4,7 @@ import dev.pdpipeline.common.trigger.TriggerConfigException;
 import dev.pdpipeline.common.trigger.TriggerLoader;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.common.trigger.TriggerWatcher;
+import dev.pdpipeline.ingress.http.AccessGuard;
 import dev.pdpipeline.ingress.http.WebhookEndpoint;
 import dev.pdpipeline.ingress.http.WebhookServer;
 import dev.pdpipeline.ingress.metrics.IngressMetrics;
@@ -96,8 +97,12 @@ public final class IngressService implements AutoCloseable {
             metrics.bindGauges(secrets.registry()::size, monitor::isReady);
             WebhookEndpoint endpoint = new WebhookEndpoint(secrets.registry(), publisher, monitor::isReady, metrics,
                     config.maxBodyBytes(), config.publishTimeout(), Clock.systemUTC());
+            AccessGuard guard = new AccessGuard(config.allowedCidrs(), config.trustForwardedFor(),
+                    config.trustedProxies(), config.requiredHeaderName().orElse(null), config.requiredHeaderValue(),
+                    metrics);
             WebhookServer server = WebhookServer.start(config.bindHost(), config.port(), endpoint, metrics,
-                    config.maxBodyBytes(), config.publishTimeout().plus(DRAIN_MARGIN));
+                    config.maxBodyBytes(), config.publishTimeout().plus(DRAIN_MARGIN),
+                    new WebhookServer.Options(config.idleTimeout(), config.tls().orElse(null), guard));
             return new IngressService(config, watcher, publisher, monitor, server);
         } catch (RuntimeException e) {
             for (int i = started.size() - 1; i >= 0; i--) {

@@ -77,6 +77,16 @@ class LocalPipelineIT {
             JsonNode envelope = Json.mapper().readTree(routed.get(0).value());
             assertThat(envelope.at("/metadata/event_id").asText()).isEqualTo("local-it-1");
 
+            // the example agent answers, and with no API token the notes writer logs the note (dry run)
+            List<ConsumerRecord<byte[], byte[]>> results = readAtLeast(pipeline.bootstrapServers(),
+                    pipeline.topics().results(), 1);
+            JsonNode result = Json.mapper().readTree(results.get(0).value());
+            assertThat(result.get("request_id").asText()).isEqualTo(envelope.get("request_id").asText());
+            assertThat(result.get("note").asText()).isNotBlank();
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(
+                    httpGet(pipeline.managementPort(), "/metrics").body())
+                    .containsPattern("pdpipeline_notes_writes_total\\{[^}]*outcome=\"dry_run\"[^}]*\\} [1-9]"));
+
             String metrics = httpGet(pipeline.managementPort(), "/metrics").body();
             assertThat(metrics).contains("pdpipeline_ingress").contains("jvm_memory_used_bytes");
         }

@@ -6,13 +6,13 @@ import dev.pdpipeline.bench.kafka.BenchTriggers;
 import dev.pdpipeline.bench.load.HttpTarget;
 import dev.pdpipeline.bench.load.OpenLoop;
 import dev.pdpipeline.bench.load.Payloads;
+import dev.pdpipeline.bench.load.PooledHttpClient;
 import dev.pdpipeline.bench.report.Latency;
 import dev.pdpipeline.bench.report.Report;
 import dev.pdpipeline.common.json.Json;
 import dev.pdpipeline.common.kafka.PipelineHeaders;
 import dev.pdpipeline.ingress.IngressService;
 import dev.pdpipeline.processor.ProcessorService;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,7 +54,7 @@ public final class EndToEndBench implements Callable<Integer> {
             description = "Processor COMMIT_INTERVAL_MS values to measure, each with a fresh pipeline (default: ${DEFAULT-VALUE}).")
     List<Long> commitIntervals;
 
-    @Option(names = "--connections", defaultValue = "128", description = "Most requests in flight.")
+    @Option(names = "--connections", defaultValue = "64", description = "Most requests in flight.")
     int connections;
 
     @Option(names = "--warmup-seconds", defaultValue = "2", description = "Warm-up at 100/s per pipeline, not reported.")
@@ -90,9 +90,8 @@ public final class EndToEndBench implements Callable<Integer> {
                     String agentTopic = template.replace("{agent}", "bench-agent");
                     try (Visibility visibility = new Visibility(kafka.committedReader(List.of(agentTopic), true))) {
                         HttpTarget.Request[][] batch = new HttpTarget.Request[1][];
-                        try (HttpTarget http = new HttpTarget(
-                                URI.create("http://127.0.0.1:" + ingress.port() + Harness.WEBHOOK_PATH), connections,
-                                202, i -> batch[0][i])) {
+                        try (PooledHttpClient http = new PooledHttpClient("127.0.0.1", ingress.port(),
+                                Harness.WEBHOOK_PATH, connections, 202, i -> batch[0][i])) {
                             OpenLoop.Target target = i -> http.send(i).thenApply(ok -> {
                                 if (ok) {
                                     visibility.accepted(batch[0][i].webhookId());
@@ -130,6 +129,8 @@ public final class EndToEndBench implements Callable<Integer> {
 
     private void row(Report report, long commitMs, double rate, OpenLoop.Run run, long visible, Histogram e2e) {
         ObjectNode row = Json.mapper().createObjectNode();
+        org.slf4j.LoggerFactory.getLogger(EndToEndBench.class).info("commit {} ms, {}/s: e2e p99 {} ms ({} of {} visible)",
+                commitMs, rate, Harness.p(e2e, 99), visible, run.ok());
         row.put("commitIntervalMs", commitMs);
         row.put("targetRate", rate);
         row.put("achievedRate", Latency.round(run.achievedRate()));

@@ -6,6 +6,7 @@ import dev.pdpipeline.bench.kafka.BenchTriggers;
 import dev.pdpipeline.bench.load.HttpTarget;
 import dev.pdpipeline.bench.load.OpenLoop;
 import dev.pdpipeline.bench.load.Payloads;
+import dev.pdpipeline.bench.load.PooledHttpClient;
 import dev.pdpipeline.bench.report.Latency;
 import dev.pdpipeline.bench.report.Report;
 import dev.pdpipeline.common.json.Json;
@@ -39,6 +40,8 @@ import picocli.CommandLine.Option;
         description = "Max sustainable rate and latency of the ingress vs a no-op server and the bare producer.")
 public final class IngressBench implements Callable<Integer> {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IngressBench.class);
+
     static final String NOOP = "noop-server";
     static final String INGRESS = "ingress";
     static final String PRODUCER = "producer-only";
@@ -68,10 +71,13 @@ public final class IngressBench implements Callable<Integer> {
     @Option(names = "--p99-bound-ms", defaultValue = "50", description = "Sustainable means p99 at most this.")
     double p99BoundMs;
 
-    @Option(names = "--connections", defaultValue = "128", description = "Most requests (connections) in flight.")
+    @Option(names = "--connections", defaultValue = "64", description = "Most requests (connections) in flight.")
     int connections;
 
-    @Option(names = "--warmup-seconds", defaultValue = "2", description = "Warm-up per subject, not reported.")
+    @Option(names = "--jdk-client", description = "Use java.net.http.HttpClient instead of the minimal pooled client.")
+    boolean jdkClient;
+
+    @Option(names = "--warmup-seconds", defaultValue = "5", description = "Warm-up per subject (JIT), not reported.")
     double warmupSeconds;
 
     @Option(names = "--subjects", split = ",", defaultValue = NOOP + "," + INGRESS + "," + PRODUCER,
@@ -93,7 +99,8 @@ public final class IngressBench implements Callable<Integer> {
         params.put("p99BoundMs", p99BoundMs);
         params.put("connections", connections);
         params.put("payloadBytes", common.payloadBytes);
-        params.put("client", "java.net.http.HttpClient, HTTP/1.1, async, " + connections + " connections at most");
+        params.put("client", (jdkClient ? "java.net.http.HttpClient, HTTP/1.1, async, "
+                : "minimal HTTP/1.1 client (PooledHttpClient), keep-alive, blocking, ") + connections + " connections");
         params.put("ingressRequestLogging", "WARN (per-request INFO log off)");
         payloads = new Payloads(common.seed, common.minBytes(), common.maxBytes());
         secret = Harness.newSecret();
@@ -161,9 +168,17 @@ public final class IngressBench implements Callable<Integer> {
                 break;
             }
         }
+        while (pass == 0 && !Double.isNaN(fail) && fail / 2 >= 10) {
+            double rate = Math.floor(fail / 2);
+            if (run(s, rate, stepSeconds, "search", report).run().sustainable(p99BoundMs)) {
+                pass = rate;
+            } else {
+                fail = rate;
+            }
+        }
         for (int i = 0; i < refine && !Double.isNaN(fail); i++) {
-            double rate = Math.floor(pass > 0 ? Math.sqrt(pass * fail) : fail / 2);
-            if (rate <= 0 || rate == pass || rate == fail) {
+            double rate = Math.floor(Math.sqrt(pass * fail));
+            if (pass == 0 || rate == pass || rate == fail) {
                 break;
             }
             if (run(s, rate, stepSeconds, "search", report).run().sustainable(p99BoundMs)) {
@@ -185,6 +200,8 @@ public final class IngressBench implements Callable<Integer> {
         Harness.Measured m = Harness.measure(rate, count, s.target());
         OpenLoop.Run r = m.run();
         ObjectNode row = Json.mapper().createObjectNode();
+        LOG.info("{} {} at {}/s: {} ok, {} failed, p99 {} ms{}", s.name(), phase, rate, r.ok(),
+                r.failed() + r.unfinished(), Harness.p(r.latency(), 99), r.sustainable(p99BoundMs) ? "" : " (not sustainable)");
         row.put("subject", s.name());
         row.put("phase", phase);
         row.put("targetRate", rate);
@@ -259,14 +276,24 @@ public final class IngressBench implements Callable<Integer> {
 
     private final class HttpSubject extends Subject {
         private final String name;
-        private final HttpTarget target;
+        private final OpenLoop.Target target;
+        private final AutoCloseable client;
         private final Runnable stop;
 
         HttpSubject(String name, int port, Runnable stop) {
             this.name = name;
             this.stop = stop;
-            this.target = new HttpTarget(URI.create("http://127.0.0.1:" + port + Harness.WEBHOOK_PATH), connections,
-                    202, i -> requests[i]);
+            if (jdkClient) {
+                HttpTarget http = new HttpTarget(URI.create("http://127.0.0.1:" + port + Harness.WEBHOOK_PATH),
+                        connections, 202, i -> requests[i]);
+                this.target = http;
+                this.client = http;
+            } else {
+                PooledHttpClient pooled = new PooledHttpClient("127.0.0.1", port, Harness.WEBHOOK_PATH, connections, 202,
+                        i -> requests[i]);
+                this.target = pooled;
+                this.client = pooled;
+            }
         }
 
         @Override
@@ -281,7 +308,11 @@ public final class IngressBench implements Callable<Integer> {
 
         @Override
         public void close() {
-            target.close();
+            try {
+                client.close();
+            } catch (Exception e) {
+                // closing the load client cannot fail in a way that matters here
+            }
             stop.run();
         }
     }

@@ -166,7 +166,9 @@ public final class NotesBench implements Callable<Integer> {
             long warm = firstCall + (long) (warmupSeconds * 1e9);
             int all429 = (int) requests.stream().filter(r -> r.status() == 429).count();
             int late429 = (int) requests.stream().filter(r -> r.status() == 429 && r.atNanos() > warm).count();
-            int calls = (int) requests.stream().filter(r -> r.atNanos() >= first && r.atNanos() <= last).count();
+            long from = first;
+            long to = last;
+            int calls = (int) requests.stream().filter(r -> r.atNanos() >= from && r.atNanos() <= to).count();
             return new Run(name, count, written, (last - first) / 1e9, calls, all429, late429, written >= count);
         }
     }

@@ -28,6 +28,11 @@ public final class HttpProblem extends RuntimeException {
         return new HttpProblem(401, message, Map.of());
     }
 
+    /** 403: refused by an optional defence (address allowlist, required header); says nothing more. */
+    public static HttpProblem forbidden() {
+        return new HttpProblem(403, "forbidden", Map.of());
+    }
+
     /** 404: no such path. */
     public static HttpProblem notFound() {
         return new HttpProblem(404, "not found", Map.of());

@@ -16,6 +16,7 @@ import dev.pdpipeline.ingress.signature.VerificationResult;
 import dev.pdpipeline.ingress.signature.WebhookSecret;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -99,7 +100,11 @@ public final class WebhookEndpoint {
         String subscription = headerValue(ctx, PipelineHeaders.WEBHOOK_SUBSCRIPTION);
         byte[] body;
         try {
-            body = BoundedBody.read(ctx.req().getInputStream(), ctx.req().getContentLengthLong(), maxBodyBytes);
+            long declared = ctx.req().getContentLengthLong();
+            // getInputStream() would send "100 Continue" to a client that asked (Expect): an announced
+            // length over the limit is refused before that, so the client never uploads it
+            body = BoundedBody.read(declared > maxBodyBytes ? InputStream.nullInputStream() : ctx.req().getInputStream(),
+                    declared, maxBodyBytes);
         } catch (HttpProblem tooLarge) {
             LOG.warn("Rejected webhook {}: body over {} bytes (declared length {})", webhookId, maxBodyBytes,
                     ctx.req().getContentLengthLong());

@@ -8,9 +8,18 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HandlerType;
 import io.javalin.http.HttpResponseException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
 import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,11 +36,83 @@ public final class WebhookServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WebhookServer.class);
     private static final String JSON = "application/json";
 
+    /** Largest request line plus headers; PagerDuty sends about 1 KB. Larger ones get 431. */
+    public static final int MAX_REQUEST_HEADER_BYTES = 8192;
+    /** Idle timeout when none is given: a client silent this long mid-request is disconnected. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+
     private final Javalin app;
     private final IngressMetrics metrics;
+    private final boolean tls;
 
-    private WebhookServer(WebhookEndpoint endpoint, IngressMetrics metrics, long maxBodyBytes, Duration drainTimeout) {
+    /**
+     * Listener settings beyond host and port; {@link #defaults()} is plain HTTP with no optional
+     * defence.
+     *
+     * @param idleTimeout how long a connection may stay silent (mid-request or between requests)
+     * @param tls         TLS settings, or null for plain HTTP
+     * @param guard       optional defences (allowlist, required header), or null for none
+     */
+    public record Options(Duration idleTimeout, Tls tls, AccessGuard guard) {
+        public Options {
+            Objects.requireNonNull(idleTimeout, "idleTimeout");
+            if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+                throw new IllegalArgumentException("idleTimeout must be positive, got " + idleTimeout);
+            }
+        }
+
+        public static Options defaults() {
+            return new Options(DEFAULT_IDLE_TIMEOUT, null, null);
+        }
+    }
+
+    /** Which client certificates the TLS listener asks for. */
+    public enum ClientAuth {
+        /** None asked for. */
+        NONE,
+        /** Asked for, not required. */
+        WANT,
+        /** Required: connections without a certificate the truststore trusts fail the handshake. */
+        NEED;
+
+        /** Parses none, want or need (any case). */
+        public static ClientAuth parse(String text) {
+            return valueOf(text.strip().toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /**
+     * TLS for the webhook listener. Passwords are never part of {@link #toString()}.
+     *
+     * @param keystore           the server key and certificate chain
+     * @param keystorePassword   its password
+     * @param keystoreType       PKCS12 or JKS
+     * @param truststore         the CAs client certificates must chain to, or null
+     * @param truststorePassword its password, or null
+     * @param clientAuth         whether client certificates are asked for or required
+     */
+    public record Tls(Path keystore, String keystorePassword, String keystoreType, Path truststore,
+            String truststorePassword, ClientAuth clientAuth) {
+        public Tls {
+            Objects.requireNonNull(keystore, "keystore");
+            Objects.requireNonNull(keystoreType, "keystoreType");
+            Objects.requireNonNull(clientAuth, "clientAuth");
+            if (clientAuth != ClientAuth.NONE && truststore == null) {
+                throw new IllegalArgumentException("client authentication " + clientAuth + " needs a truststore");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Tls[keystore=" + keystore + ", type=" + keystoreType + ", truststore=" + truststore
+                    + ", clientAuth=" + clientAuth + "]";
+        }
+    }
+
+    private WebhookServer(WebhookEndpoint endpoint, IngressMetrics metrics, long maxBodyBytes, Duration drainTimeout,
+            String host, int port, Options options) {
         this.metrics = metrics;
+        this.tls = options.tls() != null;
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
             config.startup.showOldJavalinVersionWarning = false;
@@ -48,6 +129,15 @@ public final class WebhookServer implements AutoCloseable {
                 errors.setDefaultResponseMimeType(JSON);
                 server.setErrorHandler(errors);
             });
+            config.jetty.modifyHttpConfiguration(http -> {
+                http.setRequestHeaderSize(MAX_REQUEST_HEADER_BYTES);
+                http.setSendServerVersion(false);
+                http.setSendXPoweredBy(false);
+            });
+            config.jetty.addConnector((server, http) -> connector(server, http, host, port, options));
+            if (options.guard() != null && options.guard().isActive()) {
+                config.routes.before(options.guard()::check);
+            }
 
             config.routes.post(WebhookEndpoint.PATH, endpoint::receive);
             for (HandlerType method : HandlerType.values()) {
@@ -74,12 +164,60 @@ public final class WebhookServer implements AutoCloseable {
      */
     public static WebhookServer start(String host, int port, WebhookEndpoint endpoint, IngressMetrics metrics,
             long maxBodyBytes, Duration drainTimeout) {
+        return start(host, port, endpoint, metrics, maxBodyBytes, drainTimeout, Options.defaults());
+    }
+
+    /**
+     * Starts listening with {@code options} (idle timeout, TLS, optional defences).
+     *
+     * @see #start(String, int, WebhookEndpoint, IngressMetrics, long, Duration)
+     */
+    public static WebhookServer start(String host, int port, WebhookEndpoint endpoint, IngressMetrics metrics,
+            long maxBodyBytes, Duration drainTimeout, Options options) {
         Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(options, "options");
         WebhookServer server = new WebhookServer(Objects.requireNonNull(endpoint, "endpoint"),
-                Objects.requireNonNull(metrics, "metrics"), maxBodyBytes, Objects.requireNonNull(drainTimeout, "drainTimeout"));
-        server.app.start(host, port);
-        LOG.info("Webhook listener on http://{}:{}{}", host, server.port(), WebhookEndpoint.PATH);
+                Objects.requireNonNull(metrics, "metrics"), maxBodyBytes,
+                Objects.requireNonNull(drainTimeout, "drainTimeout"), host, port, options);
+        server.app.start();
+        LOG.info("Webhook listener on {}://{}:{}{} (idle timeout {} ms{}{})", server.tls ? "https" : "http", host,
+                server.port(), WebhookEndpoint.PATH, options.idleTimeout().toMillis(),
+                options.tls() == null ? "" : ", client certificates " + options.tls().clientAuth(),
+                options.guard() == null || !options.guard().isActive() ? "" : ", " + options.guard());
         return server;
+    }
+
+    /** The one listener: plain HTTP or TLS, with the idle timeout. */
+    private static ServerConnector connector(org.eclipse.jetty.server.Server server, HttpConfiguration http,
+            String host, int port, Options options) {
+        ServerConnector connector;
+        Tls tls = options.tls();
+        if (tls == null) {
+            connector = new ServerConnector(server, new HttpConnectionFactory(http));
+        } else {
+            SslContextFactory.Server ssl = new SslContextFactory.Server();
+            ssl.setKeyStorePath(tls.keystore().toAbsolutePath().toString());
+            ssl.setKeyStorePassword(tls.keystorePassword());
+            ssl.setKeyStoreType(tls.keystoreType());
+            if (tls.truststore() != null) {
+                ssl.setTrustStorePath(tls.truststore().toAbsolutePath().toString());
+                ssl.setTrustStorePassword(tls.truststorePassword());
+                ssl.setTrustStoreType(tls.keystoreType());
+            }
+            ssl.setNeedClientAuth(tls.clientAuth() == ClientAuth.NEED);
+            ssl.setWantClientAuth(tls.clientAuth() == ClientAuth.WANT);
+            HttpConfiguration https = new HttpConfiguration(http);
+            SecureRequestCustomizer secure = new SecureRequestCustomizer();
+            // PagerDuty connects by name; operators test by address: do not refuse on SNI mismatch
+            secure.setSniHostCheck(false);
+            https.addCustomizer(secure);
+            connector = new ServerConnector(server, new SslConnectionFactory(ssl, HttpVersion.HTTP_1_1.asString()),
+                    new HttpConnectionFactory(https));
+        }
+        connector.setHost(host);
+        connector.setPort(port);
+        connector.setIdleTimeout(options.idleTimeout().toMillis());
+        return connector;
     }
 
     /** The port actually bound. */

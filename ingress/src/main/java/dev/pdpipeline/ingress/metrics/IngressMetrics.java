@@ -27,6 +27,7 @@ public final class IngressMetrics {
     public static final String TRIGGER_RELOADS = PREFIX + "triggers.reloads";
     public static final String WEBHOOK_SECRETS = PREFIX + "webhook.secrets";
     public static final String READY = PREFIX + "ready";
+    public static final String ACCESS_DENIED = PREFIX + "access.denied";
 
     private final MeterRegistry registry;
     private final DistributionSummary bodySize;
@@ -86,6 +87,15 @@ public final class IngressMetrics {
                     .register(registry)
                     .increment();
         }
+    }
+
+    /** Counts a request refused by an optional defence; {@code reason} is address or header. */
+    public void accessDenied(String reason) {
+        Counter.builder(ACCESS_DENIED)
+                .description("Requests refused (403) by the address allowlist or the required header")
+                .tag("reason", reason)
+                .register(registry)
+                .increment();
     }
 
     public void bodySize(long bytes) {

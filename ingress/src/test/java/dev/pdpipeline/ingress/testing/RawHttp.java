@@ -63,9 +63,15 @@ public final class RawHttp {
         if (raw.isEmpty()) {
             return new Response(-1, Map.of(), "", raw);
         }
-        int headEnd = raw.indexOf("\r\n\r\n");
-        String head = headEnd < 0 ? raw : raw.substring(0, headEnd);
-        String body = headEnd < 0 ? "" : raw.substring(headEnd + 4);
+        String rest = raw;
+        // skip interim answers such as "100 Continue"
+        while (rest.startsWith("HTTP/1.1 1") && rest.indexOf("\r\n\r\n") >= 0
+                && rest.indexOf("\r\n\r\n") + 4 < rest.length()) {
+            rest = rest.substring(rest.indexOf("\r\n\r\n") + 4);
+        }
+        int headEnd = rest.indexOf("\r\n\r\n");
+        String head = headEnd < 0 ? rest : rest.substring(0, headEnd);
+        String body = headEnd < 0 ? "" : rest.substring(headEnd + 4);
         String[] lines = head.split("\r\n");
         String[] statusLine = lines[0].split(" ", 3);
         Map<String, String> headers = new LinkedHashMap<>();

@@ -35,6 +35,8 @@ public final class LocalCommandBanner {
         out.printf("  Watch:  kcat -b %s -C -t %s%n", pipeline.bootstrapServers(),
                 triggers.triggers().isEmpty() ? pipeline.topics().raw()
                         : pipeline.topics().agentTopic(triggers.triggers().get(0).agent()));
+        out.printf("  Answers: kcat -b %s -C -t %s   (the example agent's results; notes are logged"
+                + " while no PAGERDUTY_API_TOKEN is set)%n", pipeline.bootstrapServers(), pipeline.topics().results());
         out.println();
         out.flush();
     }

@@ -5,6 +5,7 @@ import dev.pdpipeline.common.kafka.EmbeddedKafka;
 import dev.pdpipeline.common.management.ManagementServer;
 import dev.pdpipeline.common.management.MeterRegistries;
 import dev.pdpipeline.common.topics.TopicCatalogue;
+import dev.pdpipeline.examples.agent.ExampleAgent;
 import dev.pdpipeline.ingress.IngressConfig;
 import dev.pdpipeline.ingress.IngressService;
 import dev.pdpipeline.launcher.InvalidSettingException;
@@ -38,6 +39,8 @@ public final class LocalPipeline implements AutoCloseable {
     public static final String LOCAL_DATA_DIR_ENV = "LOCAL_DATA_DIR";
     /** The secret the example Trigger file reads; the local run supplies a development value. */
     public static final String WEBHOOK_SECRET_ENV = "PAGERDUTY_WEBHOOK_SECRET";
+    /** {@code false} keeps the local run from starting the example agent. */
+    public static final String LOCAL_EXAMPLE_AGENT_ENV = "LOCAL_EXAMPLE_AGENT";
     /** Development-only webhook secret of the local run; {@code send-test-event} uses it too. */
     public static final String LOCAL_WEBHOOK_SECRET = "local-development-secret";
 
@@ -98,6 +101,13 @@ public final class LocalPipeline implements AutoCloseable {
             PrometheusMeterRegistry registry = MeterRegistries.prometheus();
             ProcessorService processor = ProcessorService.start(ProcessorConfig.fromEnv(clientEnv), registry);
             running.add(0, processor);
+            if (!"false".equalsIgnoreCase(env.getOrDefault(LOCAL_EXAMPLE_AGENT_ENV, "true"))) {
+                // consumes agent.diagnostic-agent.requests and answers on agent.results
+                ExampleAgent agent = ExampleAgent.fromEnv(clientEnv).start();
+                running.add(0, agent);
+                LOG.info("Example agent '{}' answering its requests (set {}=false to leave it out)",
+                        agent.settings().agentName(), LOCAL_EXAMPLE_AGENT_ENV);
+            }
             IngressService ingress = IngressService.start(IngressConfig.fromEnv(clientEnv), registry);
             running.add(0, ingress);
             ManagementServer management = ManagementServer.start(

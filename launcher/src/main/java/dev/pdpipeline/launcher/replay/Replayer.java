@@ -264,7 +264,7 @@ public final class Replayer {
                     continue;
                 }
                 String topic = options.toTopic() != null ? options.toTopic() : topics.agentTopic(trigger.agent());
-                String requestId = AgentRequestEnvelope.requestId(md.eventId(), trigger.name());
+                String requestId = AgentRequestEnvelope.replayRequestId(md.eventId(), trigger.name(), options.replayId());
                 out.printf("%s %s %s incident=%s trigger=%s -> %s request_id=%s (%s-%d@%d)%n",
                         options.dryRun() ? "would send" : "send", md.eventId(), md.eventType(), md.incidentId(),
                         trigger.name(), topic, requestId, record.topic(), record.partition(), record.offset());
@@ -362,11 +362,12 @@ public final class Replayer {
             }
             EventMetadata md = event.metadata();
             Instant now = Instant.now();
-            String requestId = AgentRequestEnvelope.requestId(md.eventId(), trigger.name());
+            // A replay is a new request: its own id, so the live request's log entry stays intact.
+            String requestId = AgentRequestEnvelope.replayRequestId(md.eventId(), trigger.name(), options.replayId());
             String webhookId = TriggerVerdicts.header(record.headers(), PipelineHeaders.WEBHOOK_ID);
             String receivedAt = TriggerVerdicts.header(record.headers(), PipelineHeaders.RECEIVED_AT);
             byte[] body = AgentRequestEnvelope.toBytes(AgentRequestEnvelope.build(trigger, event, webhookId,
-                    receivedAt, now, true));
+                    receivedAt, now, true, requestId));
             Headers headers = new RecordHeaders();
             if (webhookId != null) {
                 headers.add(PipelineHeaders.WEBHOOK_ID, utf8(webhookId));

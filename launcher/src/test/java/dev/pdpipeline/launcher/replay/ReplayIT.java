@@ -63,7 +63,10 @@ class ReplayIT {
             JsonNode env = json(rec);
             assertThat(env.get("replay").asBoolean()).isTrue();
             assertThat(env.get("trigger").asText()).isEqualTo("backfill-" + f.suffix);
-            assertThat(env.get("request_id").asText()).isEqualTo(AgentRequestEnvelope.requestId(
+            // a replay is a new request: its id differs from the live one and names the replay
+            assertThat(env.get("request_id").asText()).isEqualTo(AgentRequestEnvelope.replayRequestId(
+                    env.path("metadata").path("event_id").asText(), "backfill-" + f.suffix, replayId));
+            assertThat(env.get("request_id").asText()).isNotEqualTo(AgentRequestEnvelope.requestId(
                     env.path("metadata").path("event_id").asText(), "backfill-" + f.suffix));
             assertThat(text(rec.headers().lastHeader(PipelineHeaders.REPLAY_ID).value())).isEqualTo(replayId);
             assertThat(text(rec.headers().lastHeader(AgentRequestHeaders.REQUEST_ID).value()))

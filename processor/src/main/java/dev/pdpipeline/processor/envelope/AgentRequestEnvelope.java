@@ -46,6 +46,16 @@ public final class AgentRequestEnvelope {
     }
 
     /**
+     * The id of a replayed request: like {@link #requestId} with the replay id mixed in, so a
+     * replay never overwrites the request log entry of the live request (whose late result must
+     * still be written back) and agents see a replay as the new request it is.
+     */
+    public static String replayRequestId(String eventId, String triggerName, String replayId) {
+        Objects.requireNonNull(replayId, "replayId");
+        return requestId(eventId, triggerName + "\n" + replayId);
+    }
+
+    /**
      * Builds the envelope. Never includes the trigger's webhook secret or API token.
      *
      * @param webhookId  PagerDuty's X-Webhook-Id of the delivery, or null when unknown
@@ -57,10 +67,20 @@ public final class AgentRequestEnvelope {
             Instant routedAt, boolean replay) {
         Objects.requireNonNull(trigger, "trigger");
         Objects.requireNonNull(event, "event");
+        return build(trigger, event, webhookId, receivedAt, routedAt, replay,
+                requestId(event.metadata().eventId(), trigger.name()));
+    }
+
+    /** {@link #build(Trigger, PagerDutyEvent, String, String, Instant, boolean)} with a given request id. */
+    public static ObjectNode build(Trigger trigger, PagerDutyEvent event, String webhookId, String receivedAt,
+            Instant routedAt, boolean replay, String requestId) {
+        Objects.requireNonNull(trigger, "trigger");
+        Objects.requireNonNull(event, "event");
         Objects.requireNonNull(routedAt, "routedAt");
+        Objects.requireNonNull(requestId, "requestId");
         ObjectNode json = Json.mapper().createObjectNode();
         json.put("schema_version", SCHEMA_VERSION);
-        json.put("request_id", requestId(event.metadata().eventId(), trigger.name()));
+        json.put("request_id", requestId);
         json.put("trigger", trigger.name());
         json.put("agent", trigger.agent());
         json.put("bot_name", trigger.botName());
