@@ -90,17 +90,16 @@ class BenchSmokeIT {
 
     @Test
     void scaleOutScenarioRunsInstancesAsProcessesAndMeasuresTheirMemory() throws IOException {
-        JsonNode result = run("scaleout", "--events", "200", "--instances", "1,2", "--payload-bytes", "1024-2048");
+        JsonNode result = run("scaleout", "--events", "200", "--instances", "2", "--payload-bytes", "1024-2048");
 
         JsonNode rows = result.path("rows");
-        assertThat(rows).hasSize(2);
+        assertThat(rows).hasSize(1);
         for (JsonNode row : rows) {
             assertThat(row.path("complete").asBoolean()).as("all routed: %s", row).isTrue();
             assertThat(row.path("rssKb")).hasSize(row.path("instances").asInt());
             row.path("rssKb").forEach(rss -> assertThat(rss.asLong()).isGreaterThan(10_000));
         }
         assertThat(result.path("dedupStoreBytesAfterRun").asLong()).isPositive();
-        assertThat(result.path("ratios").has("twoInstancesVsOne")).isTrue();
     }
 
     @Test

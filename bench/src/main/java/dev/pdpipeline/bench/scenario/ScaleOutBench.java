@@ -11,7 +11,6 @@ import dev.pdpipeline.bench.report.Latency;
 import dev.pdpipeline.bench.report.Machine;
 import dev.pdpipeline.bench.report.Report;
 import dev.pdpipeline.common.json.Json;
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -137,7 +136,8 @@ public final class ScaleOutBench implements Callable<Integer> {
                 report.row(row, n, events, seen.count(), Latency.round(seen.totalSeconds(start)),
                         Latency.round(seen.steadySeconds()), Math.round(total), Math.round(steadyRate), rssText,
                         peakText, Latency.round(state / 1048576.0));
-                if (n == 1) {
+                if (n == 1 || !report.json().has("dedupStoreBytesAfterRun")) {
+                    report.json().put("dedupStoreBytesAfterInstances", n);
                     report.json().put("dedupStoreBytesAfterRun", state);
                     report.json().put("dedupStoreBytesPerMillionDistinctEvents",
                             Math.round((double) state / written.distinct() * 1_000_000));
@@ -231,9 +231,5 @@ public final class ScaleOutBench implements Callable<Integer> {
                 }
             }
         }
-    }
-
-    static String pathSeparator() {
-        return File.pathSeparator;
     }
 }

@@ -81,7 +81,7 @@ public final class AccessGuard {
                     Collections.list(ctx.req().getHeaders(FORWARDED_FOR)));
             if (client.isEmpty() || allowed.stream().noneMatch(c -> c.contains(client.get()))) {
                 metrics.accessDenied(REASON_ADDRESS);
-                LOG.warn("Refused {} {} from {} (forwarded for {}): client address not in the allowlist",
+                LOG.warn("Refused {} {} from {} (client address {}): not in the allowlist",
                         ctx.method(), ctx.path(), ctx.req().getRemoteAddr(),
                         client.map(InetAddress::getHostAddress).orElse("unparseable"));
                 throw HttpProblem.forbidden();
