@@ -252,6 +252,9 @@ class SecretLeakIT {
                 .filter(e -> e.getValue().contains(UNAUTHENTICATED_MARKER))
                 .forEach(e -> findings.add(e.getKey() + ": unauthenticated body stored"));
         assertThat(findings).as("secrets found").isEmpty();
+        // control: the same scan does see the tokens where they belong (the API's Authorization header)
+        assertThat(authorizationsSeen.stream().filter(a -> forbidden.stream().anyMatch(a::contains)).count())
+                .isEqualTo(authorizationsSeen.size());
     }
 
     /** The secrets in plain, hex and base64 (both alphabets) form, and every signature sent. */
@@ -327,12 +330,7 @@ class SecretLeakIT {
         processorEnv.put("LEAK_API_TOKEN", TRIGGER_TOKEN);
         assertThatThrownBy(() -> NotesConfig.fromEnv(processorEnv))
                 .satisfies(e -> produced.put("exception notes config", describe(e)));
-        Map<String, String> noFrom = new HashMap<>(processorEnv);
-        noFrom.remove("PAGERDUTY_API_URL");
-        noFrom.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", "not-a-number-" + GLOBAL_TOKEN);
-        assertThatThrownBy(() -> NotesConfig.fromEnv(noFrom))
-                .satisfies(e -> produced.put("exception notes config 2", describe(e)
-                        .replace("not-a-number-" + GLOBAL_TOKEN, "<value the test itself put there>")));
+
 
         Map<String, String> startEnv = new HashMap<>(base);
         startEnv.putAll(env);
