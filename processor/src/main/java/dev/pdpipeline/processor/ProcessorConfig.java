@@ -52,6 +52,9 @@ public final class ProcessorConfig {
     public static final String AGENT_TOPIC_REPLICATION = "AGENT_TOPIC_REPLICATION";
     /** Partitions of the raw and dead-letter topics when the processor has to create them. */
     public static final String RAW_TOPIC_PARTITIONS = "RAW_TOPIC_PARTITIONS";
+    /** Same variable and default as the ingress: whichever service creates the raw topic, replay reaches as far. */
+    public static final String RAW_TOPIC_RETENTION_MS = "RAW_TOPIC_RETENTION_MS";
+    public static final long DEFAULT_RAW_TOPIC_RETENTION_MS = 2_592_000_000L;
     /** Replication factor of the raw and dead-letter topics when the processor creates them. */
     public static final String TOPIC_REPLICATION = "TOPIC_REPLICATION";
     /** How long topic creation at start (and on reload) may take. */
@@ -94,6 +97,9 @@ public final class ProcessorConfig {
                     Importance.MEDIUM, "Replication factor of created agent topics.")
             .define(RAW_TOPIC_PARTITIONS, Type.INT, 3, Range.between(1, 10_000),
                     Importance.MEDIUM, "Partitions of the raw and dead-letter topics if the processor creates them.")
+            .define(RAW_TOPIC_RETENTION_MS, Type.LONG, DEFAULT_RAW_TOPIC_RETENTION_MS, ProcessorConfig::validRetention,
+                    Importance.MEDIUM, "retention.ms of the raw and dead-letter topics if the processor creates them "
+                            + "(-1 = forever); replay can go back this far.")
             .define(TOPIC_REPLICATION, Type.SHORT, (short) 1, Range.between(1, 32),
                     Importance.MEDIUM, "Replication factor of the raw and dead-letter topics if the processor creates them.")
             .define(TOPIC_CREATE_TIMEOUT_MS, Type.LONG, 60_000L, Range.between(1_000L, 600_000L),
@@ -118,6 +124,7 @@ public final class ProcessorConfig {
     private final int agentTopicPartitions;
     private final short agentTopicReplication;
     private final int rawTopicPartitions;
+    private final long rawTopicRetentionMs;
     private final short topicReplication;
     private final Duration topicCreateTimeout;
     private final int managementPort;
@@ -140,6 +147,7 @@ public final class ProcessorConfig {
         this.agentTopicPartitions = (Integer) v.get(AGENT_TOPIC_PARTITIONS);
         this.agentTopicReplication = (Short) v.get(AGENT_TOPIC_REPLICATION);
         this.rawTopicPartitions = (Integer) v.get(RAW_TOPIC_PARTITIONS);
+        this.rawTopicRetentionMs = (Long) v.get(RAW_TOPIC_RETENTION_MS);
         this.topicReplication = (Short) v.get(TOPIC_REPLICATION);
         this.topicCreateTimeout = Duration.ofMillis((Long) v.get(TOPIC_CREATE_TIMEOUT_MS));
         this.managementPort = (Integer) v.get(MANAGEMENT_PORT);
@@ -245,6 +253,19 @@ public final class ProcessorConfig {
 
     public int rawTopicPartitions() {
         return rawTopicPartitions;
+    }
+
+    /** retention.ms given to the raw and dead-letter topics when the processor creates them. */
+    public long rawTopicRetentionMs() {
+        return rawTopicRetentionMs;
+    }
+
+    private static void validRetention(String name, Object value) {
+        long ms = (Long) value;
+        if (ms != -1 && ms < 60_000) {
+            throw new org.apache.kafka.common.config.ConfigException(name, value,
+                    "must be -1 (keep forever) or at least 60000 ms");
+        }
     }
 
     public short topicReplication() {

@@ -98,8 +98,10 @@ public final class ProcessorService implements AutoCloseable {
             admin = Admin.create(config.kafkaClientProperties());
             Admin a = admin;
             TopicAdmin.ensureTopics(admin, List.of(
-                    new NewTopic(topics.raw(), config.rawTopicPartitions(), config.topicReplication()),
-                    new NewTopic(topics.deadLetter(), config.rawTopicPartitions(), config.topicReplication()),
+                    new NewTopic(topics.raw(), config.rawTopicPartitions(), config.topicReplication())
+                            .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(config.rawTopicRetentionMs()))),
+                    new NewTopic(topics.deadLetter(), config.rawTopicPartitions(), config.topicReplication())
+                            .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(config.rawTopicRetentionMs()))),
                     new NewTopic(topics.requestLog(), config.rawTopicPartitions(), config.topicReplication())
                             .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))),
                     config.topicCreateTimeout());
@@ -139,6 +141,10 @@ public final class ProcessorService implements AutoCloseable {
             ProcessorService service = new ProcessorService(config, admin, watcher, retries, streams,
                     new KafkaStreamsMetrics(streams));
             service.streamsMetrics.bindTo(registry);
+            // 1 when routing runs and the notes writer is working: what /health/ready says, as a metric
+            io.micrometer.core.instrument.Gauge.builder("pdpipeline.processor.ready", service, s -> s.isReady() ? 1 : 0)
+                    .description("1 when routing runs and the notes writer has restored its state, else 0")
+                    .register(registry);
             streams.setStateListener((newState, oldState) -> {
                 LOG.info("Kafka Streams state {} -> {}", oldState, newState);
                 if (newState == KafkaStreams.State.RUNNING) {
