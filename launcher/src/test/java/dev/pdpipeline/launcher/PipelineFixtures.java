@@ -1,20 +1,16 @@
 package dev.pdpipeline.launcher;
 
+import dev.pdpipeline.common.signature.WebhookSignature;
 import dev.pdpipeline.launcher.sample.SampleEvents;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.UUID;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /** Trigger files and signed deliveries for the launcher's end-to-end tests. */
 final class PipelineFixtures {
@@ -59,15 +55,10 @@ final class PipelineFixtures {
                 .timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
                 .header("X-Webhook-Id", UUID.randomUUID().toString())
-                .header("X-PagerDuty-Signature", "v1=" + sign(secret, body))
+                .header("X-PagerDuty-Signature", WebhookSignature.header(secret, body))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
         return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
-    static String sign(String secret, byte[] body) throws GeneralSecurityException {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return HexFormat.of().formatHex(mac.doFinal(body));
-    }
 }

@@ -80,13 +80,7 @@ public final class Payloads {
 
     /** {@code v1=<hex HMAC-SHA256>} of the body, as PagerDuty signs it. */
     public static String sign(byte[] body, String secret) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            return "v1=" + HexFormat.of().formatHex(mac.doFinal(body));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 unavailable", e);
-        }
+        return dev.pdpipeline.common.signature.WebhookSignature.header(secret, body);
     }
 
     private String title() {

@@ -1,5 +1,6 @@
 package dev.pdpipeline.launcher.cli;
 
+import dev.pdpipeline.common.signature.WebhookSignature;
 import dev.pdpipeline.launcher.local.LocalPipeline;
 import dev.pdpipeline.launcher.sample.SampleEvents;
 import java.io.PrintWriter;
@@ -8,15 +9,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -98,7 +95,7 @@ public final class SendTestEventCommand implements Callable<Integer> {
                 .header("User-Agent", "PagerDuty-Webhook/V3.0 (pipeline send-test-event)")
                 .header("X-Webhook-Id", hook)
                 .header("X-Webhook-Subscription", "PSUBTEST")
-                .header("X-PagerDuty-Signature", "v1=" + sign(key, body))
+                .header("X-PagerDuty-Signature", WebhookSignature.header(key, body))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body))
                 .build();
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -115,12 +112,5 @@ public final class SendTestEventCommand implements Callable<Integer> {
             out.println(new String(body, StandardCharsets.UTF_8));
         }
         return response.statusCode() / 100 == 2 ? 0 : 1;
-    }
-
-    /** PagerDuty's v1 signature: hex HMAC-SHA256 of the raw body with the subscription secret. */
-    static String sign(String secret, byte[] body) throws GeneralSecurityException {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        return HexFormat.of().formatHex(mac.doFinal(body));
     }
 }

@@ -260,11 +260,10 @@ class MetricsDocumentedIT {
 
     private static HttpResponse<String> postSigned(String url, String body) throws Exception {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(LocalPipeline.LOCAL_WEBHOOK_SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         HttpRequest request = HttpRequest.newBuilder(URI.create(url))
                 .timeout(Duration.ofSeconds(10))
-                .header("X-PagerDuty-Signature", "v1=" + HexFormat.of().formatHex(mac.doFinal(bytes)))
+                .header("X-PagerDuty-Signature",
+                        dev.pdpipeline.common.signature.WebhookSignature.header(LocalPipeline.LOCAL_WEBHOOK_SECRET, bytes))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(bytes))
                 .build();
         return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
