@@ -102,7 +102,12 @@ class PagerDutyEventParsePropertiesTest {
             assertThat(event.event().get("id").textValue()).isNotBlank();
             assertThat(event.event().get("event_type").textValue()).isNotBlank();
             assertThat(event.metadata()).isNotNull();
-            assertThat(event.toString()).doesNotContain(MARKER);
+            // toString names the id and type; nothing else of the body may show up in it
+            String id = event.event().get("id").textValue();
+            String type = event.event().get("event_type").textValue();
+            if (!id.contains(MARKER) && !type.contains(MARKER)) {
+                assertThat(event.toString()).doesNotContain(MARKER);
+            }
             // Jackson decodes some invalid UTF-8 inside strings (overlong C0 AF, code points above
             // U+10FFFF) instead of refusing it; harmless here because every stage parses with the same
             // mapper, so no two parsers disagree. Counted, not asserted.
