@@ -5,6 +5,7 @@ import dev.pdpipeline.bench.scenario.IngressBench;
 import dev.pdpipeline.bench.scenario.NotesBench;
 import dev.pdpipeline.bench.scenario.ProcessorBench;
 import dev.pdpipeline.bench.scenario.ScaleOutBench;
+import dev.pdpipeline.bench.scenario.SoakBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Throughput and latency of the pipeline, each measured beside the limit it is bounded by.",
         subcommands = {IngressBench.class, EndToEndBench.class, ProcessorBench.class, ScaleOutBench.class,
-            NotesBench.class})
+            NotesBench.class, SoakBench.class})
 public final class Bench implements Runnable {
 
     @Override

@@ -72,6 +72,8 @@ public final class FakePagerDuty implements AutoCloseable {
     }
 
     private final HttpServer server;
+    /** Counted down by {@link #close()}: releases answers held back by a simulated delay. */
+    private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "fake-pagerduty");
         t.setDaemon(true);
@@ -214,8 +216,11 @@ public final class FakePagerDuty implements AutoCloseable {
         }
         requests.add(new Request(method, path, headers, body, answer.status, at));
         if (answer.delay != null && !answer.delay.isZero()) {
+            // a slow PagerDuty: hold the answer back (released early only when the fake stops)
             try {
-                Thread.sleep(answer.delay.toMillis());
+                if (stopped.await(answer.delay.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                    return;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -427,6 +432,7 @@ public final class FakePagerDuty implements AutoCloseable {
 
     @Override
     public void close() {
+        stopped.countDown();
         server.stop(0);
         executor.shutdownNow();
     }
