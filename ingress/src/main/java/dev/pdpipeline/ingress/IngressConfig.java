@@ -71,8 +71,10 @@ public final class IngressConfig {
 
     /** PagerDuty gives up on a delivery after 5 s; the publish bound must leave room to answer. */
     public static final long PAGERDUTY_DEADLINE_MS = 5_000;
-    /** PagerDuty sends at most 256 KB; anything below that would reject real deliveries. */
-    public static final long MIN_BODY_BYTES = 256 * 1024;
+    /** PagerDuty sends at most 256 KB; a smaller limit is allowed (tests, tight setups) but warned about. */
+    public static final long PAGERDUTY_MAX_BODY_BYTES = 256 * 1024;
+    /** Smallest limit accepted: a PagerDuty event is never smaller than this. */
+    public static final long MIN_BODY_BYTES = 1024;
     /** Far above anything PagerDuty sends; keeps one request from pinning a lot of memory. */
     public static final long MAX_BODY_BYTES_LIMIT = 16L * 1024 * 1024;
 

@@ -67,6 +67,11 @@ public final class IngressService implements AutoCloseable {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(registry, "registry");
         LOG.info("Starting ingress: {}", config);
+        if (config.maxBodyBytes() < IngressConfig.PAGERDUTY_MAX_BODY_BYTES) {
+            LOG.warn("{}={} is below the {} bytes PagerDuty may send: larger deliveries get 413, which PagerDuty"
+                    + " does not retry", IngressConfig.MAX_BODY_BYTES, config.maxBodyBytes(),
+                    IngressConfig.PAGERDUTY_MAX_BODY_BYTES);
+        }
         IngressMetrics metrics = new IngressMetrics(registry);
         List<AutoCloseable> started = new ArrayList<>();
         try {
