@@ -12,6 +12,7 @@ import dev.pdpipeline.common.config.KafkaClientProperties;
 import dev.pdpipeline.common.topics.TopicCatalogue;
 import dev.pdpipeline.common.trigger.Trigger;
 import dev.pdpipeline.common.trigger.TriggerLoader;
+import dev.pdpipeline.examples.agent.AgentSettings;
 import dev.pdpipeline.launcher.Pipeline;
 import dev.pdpipeline.launcher.cli.Environment;
 import dev.pdpipeline.launcher.local.LocalPipeline;
@@ -48,8 +49,9 @@ import org.junit.jupiter.api.Test;
  * Holds docker-compose.yml, the Dockerfiles, .env.example and docs/configuration.md to the code:
  * nothing can be built or run with Docker here, so a renamed variable or topic on one side only
  * would otherwise surface as a container that silently ignores a setting or waits for a topic
- * forever. The known variables come from the services' {@link ConfigDef}s, {@link TopicCatalogue}
- * and {@link KafkaClientProperties}, never from a list kept in this test.
+ * forever. The known variables come from the services' {@link ConfigDef}s, {@link TopicCatalogue},
+ * {@link KafkaClientProperties} and the example agent's {@link AgentSettings} constants, never from
+ * a list kept in this test.
  */
 class ComposeConsistencyTest {
 
@@ -104,6 +106,25 @@ class ComposeConsistencyTest {
 
         assertThat(new Checker(ROOT, envExample(), renamed).check(compose()))
                 .anySatisfy(p -> assertThat(p).contains("ingress").contains("INGRESS_PORT"));
+    }
+
+    @Test
+    void reportsAVariableRenamedInTheExampleAgentsComposeEnvironmentOnly() {
+        ObjectNode compose = compose();
+        ObjectNode env = (ObjectNode) compose.at("/services/example-agent/environment");
+        env.set("AGNET_NAME", env.remove(AgentSettings.AGENT_NAME_ENV));
+
+        assertThat(checker().check(compose))
+                .anySatisfy(p -> assertThat(p).contains("example-agent").contains("AGNET_NAME"));
+    }
+
+    @Test
+    void reportsAnExampleAgentNoMountedTriggerRoutesTo() {
+        ObjectNode compose = compose();
+        ((ObjectNode) compose.at("/services/example-agent/environment")).put(AgentSettings.AGENT_NAME_ENV, "billing-agent");
+
+        assertThat(checker().check(compose)).anySatisfy(p -> assertThat(p).contains("example-agent")
+                .contains("agent.billing-agent.requests"));
     }
 
     @Test
@@ -262,7 +283,8 @@ class ComposeConsistencyTest {
      * classes by reflection, so classes another change has not added yet are simply absent.
      */
     record CodeFacts(Map<String, Set<String>> configKeysBySubcommand, Set<String> subcommands,
-            Set<String> topicVariables, Set<String> logVariables, Function<Map<String, String>, TopicCatalogue> catalogue) {
+            Set<String> topicVariables, Set<String> logVariables, Function<Map<String, String>, TopicCatalogue> catalogue,
+            Set<String> agentVariables) {
 
         /** The configuration classes of each subcommand; their variables come from their ConfigDefs. */
         static final Map<String, List<String>> CONFIG_CLASSES = Map.of(
@@ -273,6 +295,9 @@ class ComposeConsistencyTest {
         /** Read by the JVM itself: the way to pass JVM flags to the images' exec-form ENTRYPOINT. */
         static final String JAVA_TOOL_OPTIONS = "JAVA_TOOL_OPTIONS";
 
+        /** The example agent's image runs this jar (examples/agent/Dockerfile); it has no subcommands. */
+        static final String EXAMPLE_AGENT_JAR = "example-agent.jar";
+
         static CodeFacts fromCode(Path root) {
             Map<String, Set<String>> keys = new HashMap<>();
             CONFIG_CLASSES.forEach((subcommand, classes) -> {
@@ -281,7 +306,7 @@ class ComposeConsistencyTest {
                 keys.put(subcommand, names);
             });
             return new CodeFacts(keys, Pipeline.commandLine().getSubcommands().keySet(), readTopicVariables(),
-                    readLogVariables(), TopicCatalogue::fromEnv);
+                    readLogVariables(), TopicCatalogue::fromEnv, readAgentVariables());
         }
 
         /** Every variable any entry point reads, for the configuration reference. */
@@ -291,6 +316,7 @@ class ComposeConsistencyTest {
             facts.configKeysBySubcommand.values().forEach(all::addAll);
             all.addAll(facts.topicVariables);
             all.addAll(facts.logVariables);
+            all.addAll(facts.agentVariables);
             all.add(KafkaClientProperties.BOOTSTRAP_SERVERS_ENV);
             all.add(LocalPipeline.LOCAL_DATA_DIR_ENV);
             all.add(LocalPipeline.WEBHOOK_SECRET_ENV);
@@ -314,7 +340,7 @@ class ComposeConsistencyTest {
             Set<String> reduced = new TreeSet<>(keys.get(subcommand));
             reduced.remove(name);
             keys.put(subcommand, reduced);
-            return new CodeFacts(keys, subcommands, topicVariables, logVariables, catalogue);
+            return new CodeFacts(keys, subcommands, topicVariables, logVariables, catalogue, agentVariables);
         }
 
         CodeFacts withTopicDefault(String variable, String topic) {
@@ -322,7 +348,7 @@ class ComposeConsistencyTest {
                 Map<String, String> withDefault = new HashMap<>(env);
                 withDefault.putIfAbsent(variable, topic);
                 return catalogue.apply(withDefault);
-            });
+            }, agentVariables);
         }
 
         /** The keys of every public static {@code ConfigDef} factory of the class; none if the class is absent. */
@@ -352,8 +378,22 @@ class ComposeConsistencyTest {
 
         /** TopicCatalogue's {@code *_ENV} constants. */
         static Set<String> readTopicVariables() {
+            return envConstants(TopicCatalogue.class);
+        }
+
+        /**
+         * What the example agent reads: {@link AgentSettings}' {@code *_ENV} constants and the
+         * variables of its own logback file (its Main selects it).
+         */
+        static Set<String> readAgentVariables() {
+            Set<String> names = envConstants(AgentSettings.class);
+            names.addAll(logVariablesOf(AgentSettings.class, "example-agent-logback.xml"));
+            return names;
+        }
+
+        private static Set<String> envConstants(Class<?> type) {
             Set<String> names = new TreeSet<>();
-            for (Field field : TopicCatalogue.class.getFields()) {
+            for (Field field : type.getFields()) {
                 if (Modifier.isStatic(field.getModifiers()) && field.getType() == String.class
                         && field.getName().endsWith("_ENV")) {
                     try {
@@ -368,9 +408,13 @@ class ComposeConsistencyTest {
 
         /** The {@code ${VAR:-default}} variables of the launcher's logback.xml. */
         static Set<String> readLogVariables() {
-            try (InputStream in = Pipeline.class.getClassLoader().getResourceAsStream("logback.xml")) {
+            return logVariablesOf(Pipeline.class, "logback.xml");
+        }
+
+        private static Set<String> logVariablesOf(Class<?> owner, String resource) {
+            try (InputStream in = owner.getClassLoader().getResourceAsStream(resource)) {
                 if (in == null) {
-                    throw new IllegalStateException("logback.xml not on the classpath");
+                    throw new IllegalStateException(resource + " not on the classpath");
                 }
                 Matcher m = Pattern.compile("\\$\\{([A-Z][A-Z0-9_]*)").matcher(new String(in.readAllBytes(),
                         StandardCharsets.UTF_8));
@@ -408,6 +452,10 @@ class ComposeConsistencyTest {
         private final Map<String, String> envExample;
         private final CodeFacts code;
         private final List<String> problems = new ArrayList<>();
+        /** Agent request topics the pipeline's services route to, from their mounted Triggers. */
+        private final Set<String> routedAgentTopics = new TreeSet<>();
+        /** Results topics the pipeline's services read. */
+        private final Set<String> resultsTopics = new TreeSet<>();
 
         Checker(Path root, Map<String, String> envExample, CodeFacts code) {
             this.root = root;
@@ -417,6 +465,8 @@ class ComposeConsistencyTest {
 
         List<String> check(JsonNode compose) {
             problems.clear();
+            routedAgentTopics.clear();
+            resultsTopics.clear();
             JsonNode services = compose.path("services");
             if (!services.isObject() || services.isEmpty()) {
                 return List.of("no services");
@@ -430,12 +480,20 @@ class ComposeConsistencyTest {
                 problems.add("no service creates the topics (kafka-topics.sh --create)");
             }
             Set<String> allowedTopics = new TreeSet<>();
+            Map<String, JsonNode> agents = new TreeMap<>();
             services.fields().forEachRemaining(e -> {
-                String subcommand = ourSubcommand(e.getKey(), e.getValue());
+                List<String> argv = argv(e.getKey(), e.getValue());
+                if (runsExampleAgent(argv)) {
+                    agents.put(e.getKey(), e.getValue());
+                    return;
+                }
+                String subcommand = ourSubcommand(e.getKey(), e.getValue(), argv);
                 if (subcommand != null) {
                     checkOurService(e.getKey(), e.getValue(), subcommand, jobs, allowedTopics);
                 }
             });
+            // after the pipeline's services: an agent is held to the topics they route to and read
+            agents.forEach((name, service) -> checkExampleAgent(name, service, jobs));
             jobs.forEach((service, job) -> job.topics.forEach((topic, configs) -> {
                 if (!allowedTopics.contains(topic)) {
                     problems.add("service '" + service + "' creates topic " + topic
@@ -564,8 +622,10 @@ class ComposeConsistencyTest {
             needed.put(topics.resultsLedger(), true);
             allowedTopics.addAll(needed.keySet());
             if (triggers != null) {
-                agents(triggers).forEach(agent -> allowedTopics.add(topics.agentTopic(agent)));
+                agents(triggers).forEach(agent -> routedAgentTopics.add(topics.agentTopic(agent)));
+                allowedTopics.addAll(routedAgentTopics);
             }
+            resultsTopics.add(topics.results());
             needed.forEach((topic, compacted) -> {
                 Map<String, String> configs = jobs.values().stream().map(j -> j.topics.get(topic))
                         .filter(c -> c != null).findFirst().orElse(null);
@@ -579,6 +639,62 @@ class ComposeConsistencyTest {
                             : "without cleanup.policy=compact (records must not be compacted away)"));
                 }
             });
+        }
+
+        // ------------------------------------------------------------ the example agent
+
+        /**
+         * The example agent reads only {@link AgentSettings}' variables; it must consume a topic the
+         * pipeline routes to and answer on the topic the processor reads. It serves nothing over
+         * HTTP, so it publishes no port and has no HTTP health check.
+         */
+        private void checkExampleAgent(String name, JsonNode service, Map<String, TopicJob> jobs) {
+            Map<String, String> dockerfileEnv = dockerfileEnv(service);
+            Map<String, String> composeEnv = environment(service);
+            Map<String, String> env = new LinkedHashMap<>(dockerfileEnv);
+            env.putAll(composeEnv);
+            String where = "service '" + name + "' (example agent)";
+
+            Map<String, String> sets = new LinkedHashMap<>();
+            dockerfileEnv.keySet().forEach(k -> sets.put(k, "its Dockerfile"));
+            composeEnv.keySet().forEach(k -> sets.put(k, "docker-compose.yml"));
+            sets.forEach((variable, source) -> {
+                if (variable.startsWith(KafkaClientProperties.PREFIX)) {
+                    checkKafkaVariable(where, variable, source);
+                } else if (!code.agentVariables().contains(variable) && !variable.equals(CodeFacts.JAVA_TOOL_OPTIONS)) {
+                    problems.add(where + " sets " + variable + " in " + source + ", which it does not read"
+                            + " (not an AgentSettings constant, not in example-agent-logback.xml)");
+                }
+            });
+            if (!env.containsKey(AgentSettings.BOOTSTRAP_SERVERS_ENV)) {
+                problems.add(where + " does not set " + AgentSettings.BOOTSTRAP_SERVERS_ENV + " (it would try "
+                        + AgentSettings.DEFAULT_BOOTSTRAP_SERVERS + ")");
+            }
+
+            AgentSettings settings;
+            try {
+                settings = AgentSettings.fromEnv(env);
+            } catch (IllegalArgumentException e) {
+                problems.add(where + ": " + e.getMessage());
+                return;
+            }
+            if (!routedAgentTopics.contains(settings.requestTopic())) {
+                problems.add(where + " consumes " + settings.requestTopic() + ", which no mounted Trigger routes to"
+                        + " (agent topics: " + routedAgentTopics + "); check " + AgentSettings.AGENT_NAME_ENV + " and "
+                        + AgentSettings.AGENT_TOPIC_TEMPLATE_ENV);
+            }
+            if (!resultsTopics.contains(settings.resultsTopic())) {
+                problems.add(where + " answers on " + settings.resultsTopic() + ", but the pipeline reads results from "
+                        + resultsTopics + "; check " + AgentSettings.RESULTS_TOPIC_ENV);
+            }
+            if (!service.path("ports").isEmpty()) {
+                problems.add(where + " publishes ports " + service.path("ports") + ", but the agent listens on none");
+            }
+            String health = join(service.path("healthcheck").path("test"));
+            if (health.contains("/health")) {
+                problems.add(where + " health check '" + health + "' asks an HTTP endpoint the agent does not have");
+            }
+            checkDependsOn(where, service, jobs.keySet());
         }
 
         // ------------------------------------------------------------ Trigger files
@@ -797,8 +913,8 @@ class ComposeConsistencyTest {
 
         // ------------------------------------------------------------ parsing helpers
 
-        /** The subcommand of pipeline.jar the service runs, or null when it does not run our code. */
-        private String ourSubcommand(String name, JsonNode service) {
+        /** The service's entrypoint: its own, else its Dockerfile's exec-form ENTRYPOINT; empty if neither. */
+        private List<String> argv(String name, JsonNode service) {
             List<String> argv = new ArrayList<>();
             JsonNode entrypoint = service.path("entrypoint");
             if (entrypoint.isArray()) {
@@ -816,10 +932,19 @@ class ComposeConsistencyTest {
                     } catch (IOException e) {
                         problems.add("service '" + name + "': use the exec form ENTRYPOINT [\"java\", ...] in "
                                 + root.relativize(dockerfile));
-                        return null;
                     }
                 }
             }
+            return argv;
+        }
+
+        private static boolean runsExampleAgent(List<String> argv) {
+            return argv.stream().anyMatch(a -> a.endsWith("/" + CodeFacts.EXAMPLE_AGENT_JAR)
+                    || a.equals(CodeFacts.EXAMPLE_AGENT_JAR));
+        }
+
+        /** The subcommand of pipeline.jar the service runs, or null when it does not run our code. */
+        private String ourSubcommand(String name, JsonNode service, List<String> argv) {
             int jar = argv.indexOf("/app/pipeline.jar");
             if (jar < 0) {
                 jar = argv.stream().filter(a -> a.endsWith("pipeline.jar")).findFirst().map(argv::indexOf).orElse(-1);
