@@ -119,6 +119,17 @@ public final class ExampleAgent implements AutoCloseable {
         return skipped.get();
     }
 
+    /**
+     * Blocks until the consuming thread has ended: after {@link #close()}, or by itself after a
+     * fatal error. A standalone agent should then exit non-zero so its supervisor restarts it.
+     */
+    public void awaitTermination() throws InterruptedException {
+        Thread t = thread;
+        if (t != null) {
+            t.join();
+        }
+    }
+
     public boolean isRunning() {
         Thread t = thread;
         return running.get() && t != null && t.isAlive();

@@ -27,12 +27,17 @@ public final class Main {
             System.exit(3);
             return;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
+        CountDownLatch shutdownRequested = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            shutdownRequested.countDown();
             agent.close();
-            stopped.countDown();
         }, "example-agent-shutdown"));
         agent.start();
-        stopped.await();
+        agent.awaitTermination();
+        if (shutdownRequested.getCount() > 0) {
+            // the agent stopped by itself (a fatal error, already logged): exit so a supervisor
+            // (docker compose's restart policy, Kubernetes) starts a fresh one
+            System.exit(1);
+        }
     }
 }
