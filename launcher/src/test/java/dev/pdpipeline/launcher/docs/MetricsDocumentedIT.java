@@ -154,7 +154,7 @@ class MetricsDocumentedIT {
                     problems.add(name + ": expr names no pipeline metric: " + expr);
                 }
                 for (String metric : referenced) {
-                    if (!exported.contains(metric)) {
+                    if (!exported.contains(metric) && !onlyAfterFirstOccurrence(metric)) {
                         problems.add(name + ": " + metric + " is not exported");
                     }
                 }
@@ -179,6 +179,14 @@ class MetricsDocumentedIT {
         assertThat(problems).as("problems in docs/monitoring/prometheus-alerts.yml").isEmpty();
     }
 
+    /**
+     * Micrometer's GC pause timer appears only after the JVM's first collection, which a short test
+     * run may not reach; it is a standard JVM family, so its absence from one scrape is no error.
+     */
+    private static boolean onlyAfterFirstOccurrence(String metric) {
+        return metric.startsWith("jvm_gc_pause_seconds");
+    }
+
     private static void assertDashboardReferencesExportedMetrics(Set<String> exported) throws IOException {
         JsonNode dashboard = new ObjectMapper().readTree(DASHBOARD.toFile());
         List<String> problems = new ArrayList<>();
@@ -187,7 +195,7 @@ class MetricsDocumentedIT {
             for (JsonNode target : panel.path("targets")) {
                 queries++;
                 for (String metric : referencedMetrics(target.path("expr").asText(""))) {
-                    if (!exported.contains(metric)) {
+                    if (!exported.contains(metric) && !onlyAfterFirstOccurrence(metric)) {
                         problems.add(panel.path("title").asText() + ": " + metric + " is not exported");
                     }
                 }
