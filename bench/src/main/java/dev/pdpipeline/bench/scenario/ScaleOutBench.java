@@ -80,7 +80,7 @@ public final class ScaleOutBench implements Callable<Integer> {
                 String template = kafka.unique("agents") + ".{agent}";
                 Map<String, String> base = Harness.processorEnv(kafka, triggers, RawMix.secretsEnv(secrets), raw,
                         template, work.resolve("unused"), commitIntervalMs, partitions);
-                List<Instance> running = new ArrayList<>();
+                List<ProcessorChild> running = new ArrayList<>();
                 long start = System.nanoTime();
                 OutputCounter.Seen seen;
                 long[] rss = new long[n];
@@ -89,7 +89,7 @@ public final class ScaleOutBench implements Callable<Integer> {
                     for (int i = 0; i < n; i++) {
                         Map<String, String> env = new LinkedHashMap<>(base);
                         env.put("STATE_DIR", work.resolve("state-" + n + "-" + i).toString());
-                        running.add(Instance.start(env, heap, work.resolve("instance-" + n + "-" + i + ".log")));
+                        running.add(ProcessorChild.start(env, heap, work.resolve("instance-" + n + "-" + i + ".log")));
                     }
                     List<String> agentTopics = awaitTopics(kafka, template);
                     seen = OutputCounter.await(kafka, agentTopics, written.routable(), Duration.ofSeconds(timeoutSeconds));
@@ -98,7 +98,7 @@ public final class ScaleOutBench implements Callable<Integer> {
                         peak[i] = Machine.processStatusKb(running.get(i).process.pid(), "VmHWM:");
                     }
                 } finally {
-                    for (Instance instance : running) {
+                    for (ProcessorChild instance : running) {
                         instance.stop();
                     }
                 }
@@ -174,62 +174,4 @@ public final class ScaleOutBench implements Callable<Integer> {
         return topics;
     }
 
-    /** A child JVM running {@link ProcessorInstance}. */
-    private static final class Instance {
-        final Process process;
-        final Path log;
-
-        private Instance(Process process, Path log) {
-            this.process = process;
-            this.log = log;
-        }
-
-        static Instance start(Map<String, String> env, String heap, Path log) {
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("-Xmx" + heap);
-            String logback = System.getProperty("logback.configurationFile");
-            if (logback != null) {
-                command.add("-Dlogback.configurationFile=" + logback);
-            }
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add(ProcessorInstance.class.getName());
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(log.toFile());
-            builder.environment().putAll(env);
-            try {
-                return new Instance(builder.start(), log);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot start a processor instance JVM", e);
-            }
-        }
-
-        void stop() {
-            try {
-                process.getOutputStream().close();
-                if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                    process.destroy();
-                    process.waitFor(10, TimeUnit.SECONDS);
-                }
-            } catch (IOException e) {
-                process.destroy();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                process.destroy();
-            }
-            if (process.isAlive()) {
-                process.destroyForcibly();
-            }
-            if (process.exitValue() != 0) {
-                System.err.println("processor instance exited " + process.exitValue() + "; its log " + log + ":");
-                try {
-                    List<String> lines = Files.readAllLines(log);
-                    lines.subList(Math.max(0, lines.size() - 30), lines.size()).forEach(System.err::println);
-                } catch (IOException e) {
-                    System.err.println("(unreadable: " + e + ")");
-                }
-            }
-        }
-    }
 }

@@ -135,7 +135,7 @@ public final class SoakBench implements Callable<Integer> {
             ingressEnv.put(IngressConfig.READINESS_CHECK_INTERVAL_MS, "200");
             ingressEnv.put("RAW_TOPIC", raw);
 
-            Child processor = Child.start(env, processorHeap, work.resolve("processor-1.log"));
+            ProcessorChild processor = ProcessorChild.start(env, processorHeap, work.resolve("processor-1.log"));
             AtomicReference<IngressService> ingress = new AtomicReference<>(startIngress(ingressEnv));
             Thread restarter = null;
             Harness.await(() -> topicExists(kafka, agentTopic), Duration.ofSeconds(120), "the agent topic");
@@ -171,7 +171,7 @@ public final class SoakBench implements Callable<Integer> {
                     if (loading && now - nextKill >= 0) {
                         processor.kill();
                         processorKills++;
-                        processor = Child.start(env, processorHeap, work.resolve("processor-" + (processorKills + 1)
+                        processor = ProcessorChild.start(env, processorHeap, work.resolve("processor-" + (processorKills + 1)
                                 + ".log"));
                         nextKill += TimeUnit.SECONDS.toNanos(killEvery);
                     }
@@ -321,59 +321,4 @@ public final class SoakBench implements Callable<Integer> {
         }
     }
 
-    /** The processor ({@link ProcessorInstance}) in a JVM of its own, so that it can be SIGKILLed. */
-    private static final class Child {
-        final Process process;
-        final Path log;
-
-        private Child(Process process, Path log) {
-            this.process = process;
-            this.log = log;
-        }
-
-        static Child start(Map<String, String> env, String heap, Path log) {
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.add("-Xmx" + heap);
-            String logback = System.getProperty("logback.configurationFile");
-            if (logback != null) {
-                command.add("-Dlogback.configurationFile=" + logback);
-            }
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add(ProcessorInstance.class.getName());
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-            builder.environment().putAll(env);
-            try {
-                return new Child(builder.start(), log);
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot start a processor JVM", e);
-            }
-        }
-
-        void kill() throws InterruptedException {
-            process.destroyForcibly().waitFor();
-        }
-
-        /** Closes its stdin (a clean stop), SIGKILL after 60 s; prints its log's tail when it failed. */
-        void stop() throws InterruptedException {
-            try {
-                process.getOutputStream().close();
-            } catch (IOException e) {
-                process.destroy();
-            }
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-            if (process.exitValue() != 0) {
-                System.err.println("processor exited " + process.exitValue() + "; its log " + log + ":");
-                try {
-                    List<String> lines = Files.readAllLines(log);
-                    lines.subList(Math.max(0, lines.size() - 30), lines.size()).forEach(System.err::println);
-                } catch (IOException e) {
-                    System.err.println("(unreadable: " + e + ")");
-                }
-            }
-        }
-    }
 }
