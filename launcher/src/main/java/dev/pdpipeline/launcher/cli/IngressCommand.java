@@ -1,13 +1,7 @@
 package dev.pdpipeline.launcher.cli;
 
-import dev.pdpipeline.common.management.ManagementServer;
-import dev.pdpipeline.common.management.MeterRegistries;
 import dev.pdpipeline.ingress.IngressConfig;
 import dev.pdpipeline.ingress.IngressService;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 
@@ -21,21 +15,9 @@ public final class IngressCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Map<String, String> env = Environment.current();
-        IngressConfig config = IngressConfig.fromEnv(env);
-        PrometheusMeterRegistry registry = MeterRegistries.prometheus();
-        List<AutoCloseable> running = new ArrayList<>();
-        try {
-            IngressService ingress = IngressService.start(config, registry);
-            running.add(ingress);
-            ManagementServer management = ManagementServer.start(config.managementHost(), config.managementPort(), registry)
-                    .addReadinessCheck("ingress", ingress::isReady);
-            running.add(0, management);
-        } catch (RuntimeException e) {
-            Lifecycle.closeAll(running);
-            throw e;
-        }
-        Lifecycle.awaitShutdown(running);
+        IngressConfig config = IngressConfig.fromEnv(Environment.current());
+        Lifecycle.serve("ingress", registry -> IngressService.start(config, registry), IngressService::isReady,
+                config.managementHost(), config.managementPort());
         return 0;
     }
 }

@@ -1,6 +1,12 @@
 package dev.pdpipeline.launcher.cli;
 
+import dev.pdpipeline.common.management.ManagementServer;
+import dev.pdpipeline.common.management.MeterRegistries;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -16,6 +22,27 @@ final class Lifecycle {
     private static final long CLOSE_BUDGET_SECONDS = 30;
 
     private Lifecycle() {
+    }
+
+    /**
+     * Runs one service until shutdown: starts it with a fresh Prometheus registry, serves health
+     * and metrics for it on the management port, then closes the management server first (so
+     * probes see it go) and the service after.
+     */
+    static <S extends AutoCloseable> void serve(String checkName, Function<PrometheusMeterRegistry, S> starter,
+            Predicate<S> ready, String managementHost, int managementPort) throws InterruptedException {
+        PrometheusMeterRegistry registry = MeterRegistries.prometheus();
+        List<AutoCloseable> running = new ArrayList<>();
+        try {
+            S service = starter.apply(registry);
+            running.add(service);
+            running.add(0, ManagementServer.start(managementHost, managementPort, registry)
+                    .addReadinessCheck(checkName, () -> ready.test(service)));
+        } catch (RuntimeException e) {
+            closeAll(running);
+            throw e;
+        }
+        awaitShutdown(running);
     }
 
     /** Blocks until shutdown; closes {@code resources} first to last. */
