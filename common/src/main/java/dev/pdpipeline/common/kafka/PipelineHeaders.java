@@ -1,5 +1,11 @@
 package dev.pdpipeline.common.kafka;
 
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
 /**
  * Names of the Kafka record headers the pipeline writes and reads. One place, so that the
  * ingress, the processor, replay tools and third-party agents agree.
@@ -35,5 +41,32 @@ public final class PipelineHeaders {
     public static final String REPLAY_ID = "pdpipeline-replay-id";
 
     private PipelineHeaders() {
+    }
+
+    /** The last value of a header as UTF-8 text, or null when absent. */
+    public static String text(Headers headers, String name) {
+        Header h = headers.lastHeader(name);
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The fingerprints of {@link #SECRET_FINGERPRINTS}, in header order; null when the header is
+     * absent (the record did not come through the ingress).
+     */
+    public static Set<String> secretFingerprints(Headers headers) {
+        Header header = headers.lastHeader(SECRET_FINGERPRINTS);
+        if (header == null) {
+            return null;
+        }
+        Set<String> out = new LinkedHashSet<>();
+        if (header.value() != null) {
+            for (String part : new String(header.value(), StandardCharsets.UTF_8).split(",")) {
+                String fp = part.trim();
+                if (!fp.isEmpty()) {
+                    out.add(fp);
+                }
+            }
+        }
+        return out;
     }
 }

@@ -114,7 +114,7 @@ public final class Explainer {
 
     private Explanation explain(ConsumerRecord<byte[], byte[]> record, Selector selector, Map<String, Long> first) {
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
-        String webhookId = TriggerVerdicts.header(record.headers(), PipelineHeaders.WEBHOOK_ID);
+        String webhookId = PipelineHeaders.text(record.headers(), PipelineHeaders.WEBHOOK_ID);
         PagerDutyEvent event;
         try {
             if (record.value() == null) {
@@ -138,7 +138,7 @@ public final class Explainer {
             return new Explanation(record.partition(), record.offset(), record.timestamp(), webhookId, md.eventId(),
                     md.eventType(), md.incidentId(), "pagey.ping: counted, never routed", duplicateOf, List.of());
         }
-        Set<String> fingerprints = TriggerVerdicts.fingerprints(record.headers());
+        Set<String> fingerprints = PipelineHeaders.secretFingerprints(record.headers());
         if (fingerprints == null) {
             return new Explanation(record.partition(), record.offset(), record.timestamp(), webhookId, md.eventId(),
                     md.eventType(), md.incidentId(), "no " + PipelineHeaders.SECRET_FINGERPRINTS

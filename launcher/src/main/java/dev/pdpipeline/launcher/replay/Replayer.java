@@ -20,8 +20,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
@@ -187,6 +189,8 @@ public final class Replayer {
     private final class Run implements RawTopicScanner.Listener {
         private final Options options;
         private final List<Trigger> selected;
+        /** Each selected trigger's secret fingerprint, computed once per run (an HMAC). */
+        private final Map<Trigger, String> fingerprintOf = new IdentityHashMap<>();
         private final Sender sender;
         private final RawTopicScanner.Plan plan;
         private final int rawPartitions;
@@ -203,6 +207,7 @@ public final class Replayer {
         Run(Options options, List<Trigger> selected, Sender sender, RawTopicScanner.Plan plan, int rawPartitions) {
             this.options = options;
             this.selected = selected;
+            selected.forEach(t -> fingerprintOf.put(t, t.secretFingerprint()));
             this.sender = sender;
             this.plan = plan;
             this.rawPartitions = rawPartitions;
@@ -247,7 +252,7 @@ public final class Replayer {
                     || options.service().equalsIgnoreCase(md.serviceName()))) {
                 return;
             }
-            Set<String> fingerprints = TriggerVerdicts.fingerprints(record.headers());
+            Set<String> fingerprints = PipelineHeaders.secretFingerprints(record.headers());
             if (fingerprints == null) {
                 skipped++;
                 LOG.debug("Skipping {}-{}@{}: no {} header", record.topic(), record.partition(), record.offset(),
@@ -255,7 +260,7 @@ public final class Replayer {
                 return;
             }
             for (Trigger trigger : selected) {
-                if (!TriggerVerdicts.evaluate(trigger, fingerprints, md).routed()) {
+                if (!TriggerVerdicts.evaluate(trigger, fingerprintOf.get(trigger), fingerprints, md).routed()) {
                     continue;
                 }
                 matched++;
@@ -364,8 +369,8 @@ public final class Replayer {
             Instant now = Instant.now();
             // A replay is a new request: its own id, so the live request's log entry stays intact.
             String requestId = AgentRequestEnvelope.replayRequestId(md.eventId(), trigger.name(), options.replayId());
-            String webhookId = TriggerVerdicts.header(record.headers(), PipelineHeaders.WEBHOOK_ID);
-            String receivedAt = TriggerVerdicts.header(record.headers(), PipelineHeaders.RECEIVED_AT);
+            String webhookId = PipelineHeaders.text(record.headers(), PipelineHeaders.WEBHOOK_ID);
+            String receivedAt = PipelineHeaders.text(record.headers(), PipelineHeaders.RECEIVED_AT);
             byte[] body = AgentRequestEnvelope.toBytes(AgentRequestEnvelope.build(trigger, event, webhookId,
                     receivedAt, now, true, requestId));
             Headers headers = new RecordHeaders();

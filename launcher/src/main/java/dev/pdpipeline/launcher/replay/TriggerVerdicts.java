@@ -1,19 +1,14 @@
 package dev.pdpipeline.launcher.replay;
 
 import dev.pdpipeline.common.event.EventMetadata;
-import dev.pdpipeline.common.kafka.PipelineHeaders;
 import dev.pdpipeline.common.trigger.Trigger;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.processor.routing.Decision;
 import dev.pdpipeline.processor.routing.TriggerMatcher;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
 
 /**
  * What every Trigger makes of one raw record, checked in the processor's order: the trigger's
@@ -73,9 +68,18 @@ public final class TriggerVerdicts {
 
     /** The verdict of one trigger. */
     public static Verdict evaluate(Trigger trigger, Set<String> fingerprints, EventMetadata metadata) {
-        if (!fingerprints.contains(trigger.secretFingerprint())) {
+        return evaluate(trigger, trigger.secretFingerprint(), fingerprints, metadata);
+    }
+
+    /**
+     * The verdict of one trigger whose fingerprint the caller computed once (an HMAC: worth keeping
+     * out of a loop over many records).
+     */
+    public static Verdict evaluate(Trigger trigger, String triggerFingerprint, Set<String> fingerprints,
+            EventMetadata metadata) {
+        if (!fingerprints.contains(triggerFingerprint)) {
             return new Verdict(trigger, Kind.NOT_SIGNED, null, "not signed by this trigger's secret (fingerprint "
-                    + trigger.secretFingerprint() + " not among " + fingerprints + ")");
+                    + triggerFingerprint + " not among " + fingerprints + ")");
         }
         if (!trigger.enabled()) {
             return new Verdict(trigger, Kind.DISABLED, null, "trigger disabled (spec.enabled: false)");
@@ -85,31 +89,5 @@ public final class TriggerVerdicts {
             return new Verdict(trigger, Kind.REJECTED, rejected.field(), rejected.reason());
         }
         return new Verdict(trigger, Kind.ROUTED, null, "routed to agent " + trigger.agent());
-    }
-
-    /**
-     * The secret fingerprints the ingress recorded on a raw record, or null when the header is
-     * absent (the record did not come through the ingress; the processor dead-letters it).
-     */
-    public static Set<String> fingerprints(Headers headers) {
-        Header header = headers.lastHeader(PipelineHeaders.SECRET_FINGERPRINTS);
-        if (header == null) {
-            return null;
-        }
-        Set<String> out = new LinkedHashSet<>();
-        if (header.value() != null) {
-            for (String part : new String(header.value(), StandardCharsets.UTF_8).split(",")) {
-                if (!part.isBlank()) {
-                    out.add(part.trim());
-                }
-            }
-        }
-        return out;
-    }
-
-    /** A header as UTF-8 text, or null. */
-    public static String header(Headers headers, String name) {
-        Header h = headers.lastHeader(name);
-        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 }

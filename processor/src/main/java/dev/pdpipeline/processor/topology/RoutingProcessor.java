@@ -16,7 +16,6 @@ import dev.pdpipeline.processor.routing.TriggerMatcher;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -117,14 +116,14 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
             LOG.debug("Ping event {} at {} counted, not routed", md.eventId(), where());
             return;
         }
-        Set<String> fingerprints = fingerprints(record.headers());
+        Set<String> fingerprints = PipelineHeaders.secretFingerprints(record.headers());
         if (fingerprints == null) {
             deadLetter(record, NO_FINGERPRINT, "no " + PipelineHeaders.SECRET_FINGERPRINTS
                     + " header: the record did not come through the ingress");
             return;
         }
-        String webhookId = header(record.headers(), PipelineHeaders.WEBHOOK_ID);
-        String receivedAt = header(record.headers(), PipelineHeaders.RECEIVED_AT);
+        String webhookId = PipelineHeaders.text(record.headers(), PipelineHeaders.WEBHOOK_ID);
+        String receivedAt = PipelineHeaders.text(record.headers(), PipelineHeaders.RECEIVED_AT);
         long now = context.currentSystemTimeMs();
         int routed = 0;
         boolean anyEnabled = false;
@@ -254,32 +253,9 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
         return "rejected_" + last.replaceAll("[^a-z0-9_]", "_");
     }
 
-    /** The fingerprints of the header, or null when the header is absent. */
-    static Set<String> fingerprints(Headers headers) {
-        Header header = headers.lastHeader(PipelineHeaders.SECRET_FINGERPRINTS);
-        if (header == null) {
-            return null;
-        }
-        Set<String> out = new HashSet<>();
-        if (header.value() != null) {
-            for (String part : new String(header.value(), StandardCharsets.UTF_8).split(",")) {
-                String fp = part.trim();
-                if (!fp.isEmpty()) {
-                    out.add(fp);
-                }
-            }
-        }
-        return out;
-    }
-
     private String where() {
         RecordMetadata m = context == null ? null : context.recordMetadata().orElse(null);
         return m == null ? "?" : m.topic() + "-" + m.partition() + "@" + m.offset();
-    }
-
-    private static String header(Headers headers, String name) {
-        Header h = headers.lastHeader(name);
-        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     private static void copyHeader(Headers from, Headers to, String name) {
