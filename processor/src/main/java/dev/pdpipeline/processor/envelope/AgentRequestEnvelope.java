@@ -56,7 +56,8 @@ public final class AgentRequestEnvelope {
     }
 
     /**
-     * Builds the envelope. Never includes the trigger's webhook secret or API token.
+     * Builds the envelope. Never includes the trigger's webhook secret or API token. The
+     * {@code event} member shares the parsed event's tree: serialise the envelope, do not modify it.
      *
      * @param webhookId  PagerDuty's X-Webhook-Id of the delivery, or null when unknown
      * @param receivedAt when the ingress received the delivery (ISO-8601), or null when unknown
@@ -88,7 +89,8 @@ public final class AgentRequestEnvelope {
         json.set("metadata", event.metadata().toJson());
         json.put("text", event.metadata().title());
         JsonNode original = event.event();
-        json.set("event", original.deepCopy());
+        // Shared, not copied: the envelope is serialised at once and the event tree is never changed.
+        json.set("event", original);
         json.put("replay", replay);
         json.put("webhook_id", webhookId);
         json.put("received_at", receivedAt);

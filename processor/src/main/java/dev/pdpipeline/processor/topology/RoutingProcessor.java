@@ -160,20 +160,19 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
     private void forwardRequest(Record<byte[], byte[]> record, PagerDutyEvent event, Trigger trigger,
             String webhookId, String receivedAt, long now) {
         String topic = topics.agentTopic(trigger.agent());
+        EventMetadata md = event.metadata();
+        String requestId = AgentRequestEnvelope.requestId(md.eventId(), trigger.name());
         byte[] body = AgentRequestEnvelope.toBytes(AgentRequestEnvelope.build(
-                trigger, event, webhookId, receivedAt, Instant.ofEpochMilli(now), false));
+                trigger, event, webhookId, receivedAt, Instant.ofEpochMilli(now), false, requestId));
         Headers headers = new RecordHeaders();
         copyHeader(record.headers(), headers, PipelineHeaders.WEBHOOK_ID);
         copyHeader(record.headers(), headers, PipelineHeaders.RECEIVED_AT);
         headers.add(AgentRequestHeaders.TRIGGER, utf8(trigger.name()));
-        headers.add(AgentRequestHeaders.REQUEST_ID,
-                utf8(AgentRequestEnvelope.requestId(event.metadata().eventId(), trigger.name())));
+        headers.add(AgentRequestHeaders.REQUEST_ID, utf8(requestId));
         headers.add(AgentRequestHeaders.SCHEMA_VERSION, utf8(String.valueOf(AgentRequestEnvelope.SCHEMA_VERSION)));
         context.forward(new Record<byte[], Object>(record.key(), new AgentRequest(topic, body), record.timestamp(),
                 headers), RoutingTopology.AGENT_SINK);
         // In the same transaction: which trigger made this request, for the notes writer.
-        EventMetadata md = event.metadata();
-        String requestId = AgentRequestEnvelope.requestId(md.eventId(), trigger.name());
         context.forward(new Record<byte[], Object>(RequestLogRecord.key(requestId),
                 RequestLogRecord.toJson(requestId, trigger.name(), trigger.agent(), md.incidentId(), md.eventId(),
                         false, true, Instant.ofEpochMilli(now)),
