@@ -17,10 +17,14 @@ import java.util.regex.Pattern;
  *                            source for the API token and the replay write-back rule)
  * @param resultsLedger       compacted: result id → written (or being written) to PagerDuty,
  *                            so a result is never written twice across restarts
+ * @param decisions           per raw event, the decision each trigger made (written in the
+ *                            routing transaction; read by {@code explain} and the console)
+ * @param redrives            compacted: dead-letter entry (topic/partition/offset) → re-driven,
+ *                            so re-driving the same entries twice does nothing
  */
 public record TopicCatalogue(
         String raw, String deadLetter, String agentTopicTemplate, String results, String resultsDeadLetter,
-        String requestLog, String resultsLedger) {
+        String requestLog, String resultsLedger, String decisions, String redrives) {
 
     public static final String DEFAULT_RAW = "pagerduty.webhooks.raw";
     public static final String DEFAULT_DEAD_LETTER = "pagerduty.webhooks.dlq";
@@ -29,6 +33,8 @@ public record TopicCatalogue(
     public static final String DEFAULT_RESULTS_DEAD_LETTER = "agent.results.dlq";
     public static final String DEFAULT_REQUEST_LOG = "pdpipeline.requests";
     public static final String DEFAULT_RESULTS_LEDGER = "pdpipeline.results.ledger";
+    public static final String DEFAULT_DECISIONS = "pdpipeline.decisions";
+    public static final String DEFAULT_REDRIVES = "pdpipeline.redrives";
 
     public static final String RAW_TOPIC_ENV = "RAW_TOPIC";
     public static final String DLQ_TOPIC_ENV = "DLQ_TOPIC";
@@ -37,6 +43,8 @@ public record TopicCatalogue(
     public static final String RESULTS_DLQ_TOPIC_ENV = "RESULTS_DLQ_TOPIC";
     public static final String REQUEST_LOG_TOPIC_ENV = "REQUEST_LOG_TOPIC";
     public static final String RESULTS_LEDGER_TOPIC_ENV = "RESULTS_LEDGER_TOPIC";
+    public static final String DECISIONS_TOPIC_ENV = "DECISIONS_TOPIC";
+    public static final String REDRIVES_TOPIC_ENV = "REDRIVES_TOPIC";
 
     /** The placeholder in {@link #agentTopicTemplate}. */
     public static final String AGENT_PLACEHOLDER = "{agent}";
@@ -51,6 +59,8 @@ public record TopicCatalogue(
         requireLegal(RESULTS_DLQ_TOPIC_ENV, resultsDeadLetter);
         requireLegal(REQUEST_LOG_TOPIC_ENV, requestLog);
         requireLegal(RESULTS_LEDGER_TOPIC_ENV, resultsLedger);
+        requireLegal(DECISIONS_TOPIC_ENV, decisions);
+        requireLegal(REDRIVES_TOPIC_ENV, redrives);
         Objects.requireNonNull(agentTopicTemplate, "agentTopicTemplate");
         if (!agentTopicTemplate.contains(AGENT_PLACEHOLDER)) {
             throw new IllegalArgumentException(AGENT_TOPIC_TEMPLATE_ENV + " must contain " + AGENT_PLACEHOLDER
@@ -64,6 +74,13 @@ public record TopicCatalogue(
             String resultsDeadLetter) {
         this(raw, deadLetter, agentTopicTemplate, results, resultsDeadLetter, DEFAULT_REQUEST_LOG,
                 DEFAULT_RESULTS_LEDGER);
+    }
+
+    /** The first seven topics given, the decisions and re-drive topics at their defaults. */
+    public TopicCatalogue(String raw, String deadLetter, String agentTopicTemplate, String results,
+            String resultsDeadLetter, String requestLog, String resultsLedger) {
+        this(raw, deadLetter, agentTopicTemplate, results, resultsDeadLetter, requestLog, resultsLedger,
+                DEFAULT_DECISIONS, DEFAULT_REDRIVES);
     }
 
     /** The catalogue with every default name. */
@@ -80,7 +97,9 @@ public record TopicCatalogue(
                 value(env, RESULTS_TOPIC_ENV, DEFAULT_RESULTS),
                 value(env, RESULTS_DLQ_TOPIC_ENV, DEFAULT_RESULTS_DEAD_LETTER),
                 value(env, REQUEST_LOG_TOPIC_ENV, DEFAULT_REQUEST_LOG),
-                value(env, RESULTS_LEDGER_TOPIC_ENV, DEFAULT_RESULTS_LEDGER));
+                value(env, RESULTS_LEDGER_TOPIC_ENV, DEFAULT_RESULTS_LEDGER),
+                value(env, DECISIONS_TOPIC_ENV, DEFAULT_DECISIONS),
+                value(env, REDRIVES_TOPIC_ENV, DEFAULT_REDRIVES));
     }
 
     /**
