@@ -36,18 +36,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads AOF {@code aof.sh/v1} {@code Trigger} resources of platform {@code pagerduty} from a file or a
- * directory, substituting <code>${VAR}</code> references from the environment map it was given.
+ * Loads AOF PagerDuty {@code Trigger} resources, in both of AOF's schemas ({@code aof.sh/v1} with
+ * {@code spec.platform.type: pagerduty}, {@code aof.dev/v1} with {@code spec.type: PagerDuty}), from a
+ * file or a directory, substituting <code>${VAR}</code> references from the environment map it was
+ * given.
  *
  * <p>Stricter than AOF on purpose: unknown fields, wrong types and bad values are errors naming file,
  * trigger and field, found when a service starts rather than as deliveries that silently never
- * match. Other documents in the same files (Agents, other platforms) are skipped untouched.
- * The accepted format is described in docs/triggers.md.
+ * match. Other documents in the same files (Agents, other platforms) are skipped untouched, and each
+ * skip is reported in {@link TriggerSet#skipped()}; a document that looks like a PagerDuty Trigger is
+ * never skipped: it loads or it is an error. The accepted formats are described in docs/triggers.md.
  */
 public final class TriggerLoader {
 
-    /** The only apiVersion accepted for a Trigger. */
-    public static final String API_VERSION = "aof.sh/v1";
+    /** The apiVersion of a Trigger with {@code spec.platform}. */
+    public static final String API_VERSION = Trigger.AOF_SH_V1;
+    /** The apiVersion of a Trigger with {@code spec.type}. */
+    public static final String DEV_API_VERSION = Trigger.AOF_DEV_V1;
     /** Largest trigger file read; Trigger files are a few KB, anything larger is a mistake. */
     public static final long MAX_FILE_BYTES = 1024 * 1024;
     /** Deepest YAML nesting accepted (spec.parameters is free-form). */
@@ -61,6 +66,25 @@ public final class TriggerLoader {
     private static final Set<String> PLATFORM_FIELDS = ordered("type", "config");
     private static final Set<String> CONFIG_FIELDS = ordered("webhook_secret", "api_token", "bot_name",
             "from_email", "event_types", "allowed_services", "allowed_teams", "min_priority", "min_urgency");
+
+    private static final Set<String> DEV_SPEC_FIELDS = ordered("type", "config", "commands", "default_agent",
+            "enabled", "parameters", "filter");
+    private static final Set<String> DEV_CONFIG_FIELDS = ordered("webhook_secret", "api_key", "service_ids",
+            "events", "urgencies", "statuses", "bot_name", "from_email", "allowed_teams", "min_priority",
+            "min_urgency");
+    /** aof.dev/v1 config fields accepted and reported as not used, with why. */
+    private static final Map<String, String> DEV_CONFIG_NOT_USED = orderedMap(
+            "path", "the ingress always serves POST /webhooks/pagerduty",
+            "methods", "the ingress always serves POST /webhooks/pagerduty",
+            "port", "the ingress listens on INGRESS_PORT",
+            "host", "the ingress listens on INGRESS_HOST",
+            "routing_key", "an Events API routing key sends events to PagerDuty; this pipeline receives webhooks");
+    /** aof.dev/v1 config fields that would change what is accepted or routed, and cannot be honoured. */
+    private static final Set<String> DEV_CONFIG_UNSUPPORTED = ordered("required_headers", "users", "channels",
+            "patterns", "chat_ids", "guild_ids", "repositories", "github_events", "cron", "timezone");
+    private static final Set<String> COMMAND_FIELDS = ordered("agent", "flow", "fleet", "description");
+    private static final Set<String> URGENCIES = ordered("high", "low");
+    private static final Set<String> STATUSES = ordered("triggered", "acknowledged", "resolved");
 
     private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
 
@@ -86,9 +110,10 @@ public final class TriggerLoader {
     public TriggerSet load(Path fileOrDirectory) {
         Objects.requireNonNull(fileOrDirectory, "fileOrDirectory");
         List<Trigger> all = new ArrayList<>();
+        List<SkippedDocument> skipped = new ArrayList<>();
         Map<String, Trigger> byName = new HashMap<>();
         for (Path file : files(fileOrDirectory)) {
-            for (Trigger t : loadFile(file)) {
+            for (Trigger t : loadFile(file, skipped)) {
                 Trigger earlier = byName.putIfAbsent(t.name(), t);
                 if (earlier != null) {
                     String where = earlier.source().equals(file) ? "earlier in this file" : "in " + earlier.source();
@@ -98,8 +123,9 @@ public final class TriggerLoader {
                 all.add(t);
             }
         }
-        LOG.debug("Loaded {} trigger(s) from {}", all.size(), fileOrDirectory);
-        return new TriggerSet(all);
+        LOG.debug("Loaded {} trigger(s) from {}, skipped {} document(s)", all.size(), fileOrDirectory,
+                skipped.size());
+        return new TriggerSet(all, skipped);
     }
 
     /** The files {@link #load} reads for a path, in load order. */
@@ -129,30 +155,68 @@ public final class TriggerLoader {
         throw new TriggerConfigException(fileOrDirectory, null, null, "no such file or directory");
     }
 
-    private List<Trigger> loadFile(Path file) {
+    private List<Trigger> loadFile(Path file, List<SkippedDocument> skipped) {
         String text = read(file);
         List<JsonNode> documents = parse(file, text);
         List<Trigger> triggers = new ArrayList<>();
         for (int i = 0; i < documents.size(); i++) {
             JsonNode doc = documents.get(i);
-            if (isPagerDutyTrigger(doc)) {
+            String skip = skipReason(doc);
+            if (skip == null) {
                 triggers.add(new DocumentReader(file, i + 1).read((ObjectNode) doc));
-            } else if (doc != null && !doc.isNull() && !doc.isMissingNode()) {
-                LOG.debug("{}: skipping document {} (kind {}): not a pagerduty Trigger", file, i + 1,
-                        doc.path("kind").asText("?"));
+            } else {
+                SkippedDocument s = new SkippedDocument(file, i + 1, text(doc, "apiVersion"), text(doc, "kind"),
+                        doc == null ? null : text(doc.path("metadata"), "name"), platformOf(doc), skip);
+                skipped.add(s);
+                LOG.debug("{}", s.describe());
             }
         }
         return triggers;
     }
 
-    private static boolean isPagerDutyTrigger(JsonNode doc) {
-        if (doc == null || !doc.isObject()) {
-            return false;
+    /**
+     * Why a document is not read as a PagerDuty Trigger, or null when it must be read. Anything whose
+     * platform is PagerDuty and whose kind is absent or some spelling of Trigger must be read (and
+     * is an error if it cannot be), so a typo never turns a Trigger into a silent skip.
+     */
+    static String skipReason(JsonNode doc) {
+        if (doc == null || doc.isNull() || doc.isMissingNode()) {
+            return "empty document";
         }
-        JsonNode kind = doc.get("kind");
-        JsonNode type = doc.path("spec").path("platform").path("type");
-        return kind != null && kind.isTextual() && kind.textValue().equals("Trigger")
-                && type.isTextual() && type.textValue().trim().equalsIgnoreCase("pagerduty");
+        if (!doc.isObject()) {
+            return "not a map";
+        }
+        String kind = text(doc, "kind");
+        String platform = platformOf(doc);
+        boolean pagerDuty = platform != null && platform.strip().equalsIgnoreCase("pagerduty");
+        boolean triggerLike = kind == null || kind.strip().equalsIgnoreCase("trigger");
+        if (pagerDuty && triggerLike) {
+            return null;
+        }
+        if (kind == null) {
+            return "no kind, not a Trigger";
+        }
+        if (!kind.equals("Trigger")) {
+            return "kind " + shorten(kind) + ", not a Trigger";
+        }
+        if (platform == null) {
+            return "no platform (spec.platform.type or spec.type), not a PagerDuty Trigger";
+        }
+        return "platform " + shorten(platform.strip().toLowerCase(Locale.ROOT)) + ", not a PagerDuty Trigger";
+    }
+
+    /** {@code spec.platform.type} (aof.sh/v1) or {@code spec.type} (aof.dev/v1), when text. */
+    private static String platformOf(JsonNode doc) {
+        if (doc == null || !doc.isObject()) {
+            return null;
+        }
+        String sh = text(doc.path("spec").path("platform"), "type");
+        return sh != null ? sh : text(doc.path("spec"), "type");
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node == null ? null : node.get(field);
+        return v != null && v.isTextual() ? v.textValue() : null;
     }
 
     private static String read(Path file) {
@@ -253,6 +317,13 @@ public final class TriggerLoader {
         }
 
         Trigger read(ObjectNode doc) {
+            JsonNode spec = doc.get("spec");
+            boolean dev = spec != null && spec.isObject() && spec.has("type") && !spec.has("platform");
+            return dev ? readDev(doc) : readSh(doc);
+        }
+
+        /** metadata.name, checked; sets {@link #trigger} for later messages. */
+        private ObjectNode metadata(ObjectNode doc) {
             ObjectNode metadata = object(doc.get("metadata"), "metadata", true);
             String name = string(metadata.get("name"), "metadata.name");
             if (name == null || name.isBlank()) {
@@ -263,18 +334,32 @@ public final class TriggerLoader {
                         + " (document " + index + " of the file)");
             }
             trigger = name;
-
-            known(doc, null, TOP_FIELDS);
-            String apiVersion = string(doc.get("apiVersion"), "apiVersion");
-            if (!API_VERSION.equals(apiVersion)) {
-                throw error("apiVersion", apiVersion == null ? "is required, must be '" + API_VERSION + "'"
-                        : "must be '" + API_VERSION + "' for a Trigger, got '" + apiVersion + "'");
-            }
-
             known(metadata, "metadata", METADATA_FIELDS);
-            String namespace = blankToNull(string(metadata.get("namespace"), "metadata.namespace"));
             stringMap(metadata.get("labels"), "metadata.labels");
             stringMap(metadata.get("annotations"), "metadata.annotations");
+            return metadata;
+        }
+
+        private void apiVersion(ObjectNode doc, String expected, String layout) {
+            String kind = string(doc.get("kind"), "kind");
+            if (!"Trigger".equals(kind)) {
+                throw error("kind", kind == null ? "is required, must be 'Trigger' (this is a PagerDuty Trigger)"
+                        : "must be 'Trigger' (this is a PagerDuty Trigger), got '" + shorten(kind) + "'");
+            }
+            String apiVersion = string(doc.get("apiVersion"), "apiVersion");
+            if (!expected.equals(apiVersion)) {
+                throw error("apiVersion", apiVersion == null ? "is required, must be '" + expected + "' for a"
+                        + " Trigger with " + layout : "must be '" + expected + "' for a Trigger with " + layout
+                        + ", got '" + shorten(apiVersion) + "'");
+            }
+        }
+
+        Trigger readSh(ObjectNode doc) {
+            ObjectNode metadata = metadata(doc);
+            String name = trigger;
+            known(doc, null, TOP_FIELDS);
+            apiVersion(doc, API_VERSION, "spec.platform (aof.dev/v1 Triggers use spec.type and spec.config)");
+            String namespace = blankToNull(string(metadata.get("namespace"), "metadata.namespace"));
 
             ObjectNode spec = object(doc.get("spec"), "spec", true);
             known(spec, "spec", SPEC_FIELDS);
@@ -283,63 +368,203 @@ public final class TriggerLoader {
             ObjectNode config = object(platform.get("config"), "spec.platform.config", true);
             known(config, "spec.platform.config", CONFIG_FIELDS);
 
-            String webhookSecret = secret(config, "webhook_secret", true);
-            String apiToken = secret(config, "api_token", false);
-            String botName = blankToNull(string(config.get("bot_name"), "spec.platform.config.bot_name"));
-            String fromEmail = blankToNull(string(config.get("from_email"), "spec.platform.config.from_email"));
-            if (fromEmail != null) {
-                fromEmail = fromEmail.strip();
-                if (!EMAIL.matcher(fromEmail).matches()) {
-                    throw error("spec.platform.config.from_email", "is not an email address (PagerDuty needs the"
-                            + " email of a user of the account to attribute notes to)");
-                }
-            }
+            String webhookSecret = secret(config, "spec.platform.config.", "webhook_secret", true);
+            String apiToken = secret(config, "spec.platform.config.", "api_token", false);
+            Extras x = extras(config, "spec.platform.config.");
             List<String> eventTypes = stringList(config.get("event_types"), "spec.platform.config.event_types");
             List<String> services = stringList(config.get("allowed_services"),
                     "spec.platform.config.allowed_services");
-            List<String> teams = stringList(config.get("allowed_teams"), "spec.platform.config.allowed_teams");
-
-            String priorityText = blankToNull(string(config.get("min_priority"), "spec.platform.config.min_priority"));
-            Priority minPriority = null;
-            if (priorityText != null) {
-                minPriority = Priority.parse(priorityText).orElseThrow(() -> error(
-                        "spec.platform.config.min_priority",
-                        "must be one of P1, P2, P3, P4, P5 (P1 highest), got '"
-                                + written(config.get("min_priority"), priorityText) + "'"));
-            }
-            String urgencyText = blankToNull(string(config.get("min_urgency"), "spec.platform.config.min_urgency"));
-            Urgency minUrgency = null;
-            if (urgencyText != null) {
-                minUrgency = Urgency.parse(urgencyText).orElseThrow(() -> error(
-                        "spec.platform.config.min_urgency",
-                        "must be 'high' or 'low', got '" + written(config.get("min_urgency"), urgencyText) + "'"));
-            }
 
             String agent = string(spec.get("agent"), "spec.agent");
             if (agent == null || agent.isBlank()) {
                 throw error("spec.agent", "is required: the name of the agent that handles the deliveries");
             }
-            if (!topics.isLegalAgentName(agent)) {
-                throw error("spec.agent", "'" + written(spec.get("agent"), agent) + "' is not a legal agent name: use letters, digits,"
-                        + " '.', '_' and '-' (it becomes part of a Kafka topic name)");
-            }
+            legalName(spec.get("agent"), agent, "spec.agent", "agent");
             boolean enabled = bool(spec.get("enabled"), "spec.enabled", true);
-            JsonNode parameters = spec.get("parameters");
-            ObjectNode params;
-            if (parameters == null || parameters.isNull()) {
-                params = JsonNodeFactory.instance.objectNode();
-            } else {
-                params = (ObjectNode) substituteTree(object(parameters, "spec.parameters", false),
-                        "spec.parameters");
-            }
+            ObjectNode params = parameters(spec);
             Map<String, List<String>> filter = filter(spec.get("filter"));
 
-            return new Trigger(name, namespace, file, agent, enabled, webhookSecret, apiToken, botName, fromEmail,
-                    eventTypes, services, teams, minPriority, minUrgency, filter, params);
+            return new Trigger(name, namespace, file, agent, enabled, webhookSecret, apiToken, x.botName,
+                    x.fromEmail, eventTypes, services, x.teams, x.minPriority, x.minUrgency, filter, params);
         }
 
-        private String secret(ObjectNode config, String field, boolean required) {
-            String path = "spec.platform.config." + field;
+        /**
+         * An aof.dev/v1 PagerDuty Trigger: {@code spec.type}, {@code spec.config}, {@code commands}
+         * (event type to agent/flow/fleet) and {@code default_agent}. Field mapping in docs/triggers.md.
+         */
+        Trigger readDev(ObjectNode doc) {
+            ObjectNode metadata = metadata(doc);
+            String name = trigger;
+            known(doc, null, TOP_FIELDS);
+            apiVersion(doc, DEV_API_VERSION, "spec.type (aof.sh/v1 Triggers use spec.platform)");
+            String namespace = blankToNull(string(metadata.get("namespace"), "metadata.namespace"));
+            List<String> notUsed = new ArrayList<>();
+
+            ObjectNode spec = object(doc.get("spec"), "spec", true);
+            known(spec, "spec", DEV_SPEC_FIELDS);
+            ObjectNode config = object(spec.get("config"), "spec.config", true);
+            for (String field : iterable(config.fieldNames())) {
+                String path = "spec.config." + field;
+                if (DEV_CONFIG_NOT_USED.containsKey(field)) {
+                    notUsed.add(path + ": not used by this pipeline (" + DEV_CONFIG_NOT_USED.get(field) + ")");
+                } else if (DEV_CONFIG_UNSUPPORTED.contains(field)) {
+                    throw error(path, "would change which deliveries are accepted or routed, and this pipeline"
+                            + " cannot honour it for PagerDuty webhooks; remove it (fields used: "
+                            + String.join(", ", DEV_CONFIG_FIELDS) + ")");
+                } else if (!DEV_CONFIG_FIELDS.contains(field)) {
+                    throw error(path, "unknown field (known: " + String.join(", ", DEV_CONFIG_FIELDS)
+                            + "; accepted but not used: " + String.join(", ", DEV_CONFIG_NOT_USED.keySet()) + ")");
+                }
+            }
+            String webhookSecret = secret(config, "spec.config.", "webhook_secret", true);
+            String apiToken = secret(config, "spec.config.", "api_key", false);
+            Extras x = extras(config, "spec.config.");
+            List<String> eventTypes = stringList(config.get("events"), "spec.config.events");
+            List<String> services = stringList(config.get("service_ids"), "spec.config.service_ids");
+            Map<String, List<String>> filter = filter(spec.get("filter"));
+            choice(config, "urgencies", URGENCIES, "urgency", filter);
+            choice(config, "statuses", STATUSES, "status", filter);
+
+            Map<String, Target> commands = new LinkedHashMap<>();
+            ObjectNode commandMap = object(spec.get("commands"), "spec.commands", false);
+            if (commandMap != null) {
+                for (Map.Entry<String, JsonNode> e : commandMap.properties()) {
+                    String eventType = e.getKey();
+                    String path = "spec.commands." + eventType;
+                    Target target = command(e.getValue(), path);
+                    if (eventType.isBlank() || !eventType.equals(eventType.strip())) {
+                        throw error(path, "an event type must not be blank or have surrounding whitespace");
+                    }
+                    if (eventType.startsWith("/")) {
+                        notUsed.add(path + ": not used by this pipeline (a chat command: PagerDuty webhooks carry"
+                                + " none, they are routed by event type such as incident.triggered)");
+                    } else if (!eventTypes.isEmpty() && !eventTypes.contains(eventType)) {
+                        notUsed.add(path + ": not used by this pipeline (" + eventType
+                                + " is not in spec.config.events, so it is never routed)");
+                    } else {
+                        commands.put(eventType, target);
+                    }
+                }
+            }
+            String defaultAgent = null;
+            JsonNode defaultNode = spec.get("default_agent");
+            String defaultText = blankToNull(string(defaultNode, "spec.default_agent"));
+            if (defaultText != null) {
+                defaultAgent = legalName(defaultNode, defaultText, "spec.default_agent", "agent");
+            }
+            if (commands.isEmpty() && defaultAgent == null) {
+                throw error("spec.commands", "routes nothing: map at least one event type to an agent, flow or"
+                        + " fleet (incident.triggered: {flow: incident-flow}), or set spec.default_agent");
+            }
+            String agent = defaultAgent != null ? defaultAgent : commands.values().iterator().next().name();
+            boolean enabled = bool(spec.get("enabled"), "spec.enabled", true);
+            ObjectNode params = parameters(spec);
+
+            return new Trigger(name, namespace, file, agent, enabled, webhookSecret, apiToken, x.botName,
+                    x.fromEmail, eventTypes, services, x.teams, x.minPriority, x.minUrgency, filter, params,
+                    DEV_API_VERSION, commands, defaultAgent, notUsed);
+        }
+
+        /** One entry of {@code commands}: exactly one of agent, flow, fleet (and an optional description). */
+        private Target command(JsonNode node, String path) {
+            ObjectNode map = object(node, path, true);
+            Target target = null;
+            String first = null;
+            for (String field : iterable(map.fieldNames())) {
+                if (!COMMAND_FIELDS.contains(field)) {
+                    throw error(path + "." + field, "unknown target kind or field '" + shorten(field)
+                            + "': a command names exactly one of agent, flow or fleet (and may have a description)");
+                }
+                if (field.equals("description")) {
+                    string(map.get(field), path + ".description");
+                    continue;
+                }
+                if (target != null) {
+                    throw error(path, "has both " + first + " and " + field + ": a command routes to exactly one"
+                            + " target (agent, flow or fleet)");
+                }
+                String value = string(map.get(field), path + "." + field);
+                if (value == null || value.isBlank()) {
+                    throw error(path + "." + field, "must name the " + field);
+                }
+                legalName(map.get(field), value, path + "." + field, field);
+                target = new Target(Target.Kind.parse(field).orElseThrow(), value);
+                first = field;
+            }
+            if (target == null) {
+                throw error(path, "names no target: give one of agent, flow or fleet");
+            }
+            return target;
+        }
+
+        /** {@code urgencies}/{@code statuses}: a set of allowed values, honoured as a {@code spec.filter} entry. */
+        private void choice(ObjectNode config, String field, Set<String> allowed, String filterField,
+                Map<String, List<String>> filter) {
+            String path = "spec.config." + field;
+            List<String> values = stringList(config.get(field), path);
+            if (values.isEmpty()) {
+                return;
+            }
+            List<String> lower = new ArrayList<>();
+            for (int i = 0; i < values.size(); i++) {
+                String v = values.get(i).toLowerCase(Locale.ROOT);
+                if (!allowed.contains(v)) {
+                    throw error(path + "[" + i + "]", "must be one of " + String.join(", ", allowed) + ", got '"
+                            + shorten(values.get(i)) + "'");
+                }
+                lower.add(v);
+            }
+            if (filter.containsKey(filterField)) {
+                throw error(path, "conflicts with spec.filter.metadata." + filterField + ": keep one of them");
+            }
+            filter.put(filterField, lower);
+        }
+
+        private String legalName(JsonNode node, String value, String path, String what) {
+            if (!topics.isLegalAgentName(value)) {
+                throw error(path, "'" + written(node, value) + "' is not a legal " + what + " name: use letters,"
+                        + " digits, '.', '_' and '-' (it becomes part of a Kafka topic name)");
+            }
+            return value;
+        }
+
+        private ObjectNode parameters(ObjectNode spec) {
+            JsonNode parameters = spec.get("parameters");
+            if (parameters == null || parameters.isNull()) {
+                return JsonNodeFactory.instance.objectNode();
+            }
+            return (ObjectNode) substituteTree(object(parameters, "spec.parameters", false), "spec.parameters");
+        }
+
+        private Extras extras(ObjectNode config, String prefix) {
+            String botName = blankToNull(string(config.get("bot_name"), prefix + "bot_name"));
+            String fromEmail = blankToNull(string(config.get("from_email"), prefix + "from_email"));
+            if (fromEmail != null) {
+                fromEmail = fromEmail.strip();
+                if (!EMAIL.matcher(fromEmail).matches()) {
+                    throw error(prefix + "from_email", "is not an email address (PagerDuty needs the"
+                            + " email of a user of the account to attribute notes to)");
+                }
+            }
+            List<String> teams = stringList(config.get("allowed_teams"), prefix + "allowed_teams");
+            String priorityText = blankToNull(string(config.get("min_priority"), prefix + "min_priority"));
+            Priority minPriority = null;
+            if (priorityText != null) {
+                minPriority = Priority.parse(priorityText).orElseThrow(() -> error(prefix + "min_priority",
+                        "must be one of P1, P2, P3, P4, P5 (P1 highest), got '"
+                                + written(config.get("min_priority"), priorityText) + "'"));
+            }
+            String urgencyText = blankToNull(string(config.get("min_urgency"), prefix + "min_urgency"));
+            Urgency minUrgency = null;
+            if (urgencyText != null) {
+                minUrgency = Urgency.parse(urgencyText).orElseThrow(() -> error(prefix + "min_urgency",
+                        "must be 'high' or 'low', got '" + written(config.get("min_urgency"), urgencyText) + "'"));
+            }
+            return new Extras(botName, fromEmail, teams, minPriority, minUrgency);
+        }
+
+        private String secret(ObjectNode config, String prefix, String field, boolean required) {
+            String path = prefix + field;
             String value = string(config.get(field), path);
             if (value == null || value.isBlank()) {
                 if (required) {
@@ -512,6 +737,25 @@ public final class TriggerLoader {
         private TriggerConfigException error(String field, String problem) {
             return new TriggerConfigException(file, trigger, field, problem);
         }
+    }
+
+    /** The config fields both schemas share (besides secret, event types and services). */
+    private record Extras(String botName, String fromEmail, List<String> teams, Priority minPriority,
+            Urgency minUrgency) {
+    }
+
+    private static <T> Iterable<T> iterable(java.util.Iterator<T> it) {
+        List<T> out = new ArrayList<>();
+        it.forEachRemaining(out::add);
+        return out;
+    }
+
+    private static Map<String, String> orderedMap(String... keysAndValues) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return Collections.unmodifiableMap(m);
     }
 
     private static String blankToNull(String s) {

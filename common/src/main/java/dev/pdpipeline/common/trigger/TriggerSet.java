@@ -9,13 +9,22 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The Triggers loaded from one path, in load order (file name order, then document order).
+ * The Triggers loaded from one path, in load order (file name order, then document order), and
+ * the documents of those files that were skipped, with why (nothing is dropped silently).
  * Immutable; names are unique.
+ *
+ * @param skipped the documents that are not PagerDuty Triggers, in load order
  */
-public record TriggerSet(List<Trigger> triggers) {
+public record TriggerSet(List<Trigger> triggers, List<SkippedDocument> skipped) {
+
+    /** A set that skipped nothing. */
+    public TriggerSet(List<Trigger> triggers) {
+        this(triggers, List.of());
+    }
 
     public TriggerSet {
         triggers = List.copyOf(Objects.requireNonNull(triggers, "triggers"));
+        skipped = skipped == null ? List.of() : List.copyOf(skipped);
         Set<String> names = new HashSet<>();
         for (Trigger t : triggers) {
             if (!names.add(t.name())) {

@@ -81,6 +81,7 @@ public final class TriggerWatcher implements AutoCloseable {
         executor.scheduleWithFixedDelay(this::poll, millis, millis, TimeUnit.MILLISECONDS);
         LOG.info("Watching {} for trigger changes every {} ({} trigger(s) loaded)", path, pollInterval,
                 set.triggers().size());
+        logSkipped(set);
         return set;
     }
 
@@ -123,9 +124,20 @@ public final class TriggerWatcher implements AutoCloseable {
             current = set;
             LOG.info("Reloaded {} trigger(s) from {}: {}", set.triggers().size(), path,
                     set.triggers().stream().map(Trigger::name).toList());
+            logSkipped(set);
             onChange.accept(set);
         } catch (RuntimeException e) {
             LOG.error("Trigger watcher for {} failed, will retry at the next poll", path, e);
+        }
+    }
+
+    /**
+     * One line per document the load skipped, at start and at each reload, so that a Trigger of
+     * another platform (or a PagerDuty Trigger someone believes is loaded) is never skipped silently.
+     */
+    public static void logSkipped(TriggerSet set) {
+        for (SkippedDocument s : set.skipped()) {
+            LOG.info("Trigger files: {}", s.describe());
         }
     }
 

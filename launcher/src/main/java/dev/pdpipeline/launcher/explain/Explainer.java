@@ -174,7 +174,8 @@ public final class Explainer {
             int width = e.verdicts().stream().mapToInt(v -> v.trigger().name().length()).max().orElse(0);
             for (Verdict v : e.verdicts()) {
                 String outcome = v.kind().name().replace('_', ' ');
-                String detail = v.routed() ? "-> " + topics.agentTopic(v.trigger().agent()) + " (request_id "
+                String detail = v.routed() ? "-> " + v.target() + " on " + topics.agentTopic(v.target().name())
+                        + " (decided by " + v.decidedBy() + "; request_id "
                         + AgentRequestEnvelope.requestId(e.eventId(), v.trigger().name()) + ")" : v.describe();
                 out.printf("  %-" + Math.max(width, 1) + "s  %-10s  %s%n", v.trigger().name(), outcome, detail);
             }
@@ -210,12 +211,16 @@ public final class Explainer {
             for (Verdict v : e.verdicts()) {
                 ObjectNode t = verdicts.addObject();
                 t.put("trigger", v.trigger().name());
-                t.put("agent", v.trigger().agent());
+                t.put("agent", v.routed() ? v.target().name() : v.trigger().agent());
                 t.put("outcome", v.kind().name().toLowerCase(Locale.ROOT));
                 t.put("field", v.field());
                 t.put("reason", v.reason());
                 if (v.routed()) {
-                    t.put("topic", topics.agentTopic(v.trigger().agent()));
+                    ObjectNode target = t.putObject("target");
+                    target.put("kind", v.target().kind().wireName());
+                    target.put("name", v.target().name());
+                    t.put("decided_by", v.decidedBy());
+                    t.put("topic", topics.agentTopic(v.target().name()));
                     t.put("request_id", AgentRequestEnvelope.requestId(e.eventId(), v.trigger().name()));
                 }
             }

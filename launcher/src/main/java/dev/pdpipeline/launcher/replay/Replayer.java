@@ -6,6 +6,7 @@ import dev.pdpipeline.common.event.PagerDutyEvent;
 import dev.pdpipeline.common.kafka.PipelineHeaders;
 import dev.pdpipeline.common.kafka.TopicAdmin;
 import dev.pdpipeline.common.topics.TopicCatalogue;
+import dev.pdpipeline.common.trigger.Target;
 import dev.pdpipeline.common.trigger.Trigger;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.launcher.InvalidSettingException;
@@ -260,7 +261,9 @@ public final class Replayer {
                 return;
             }
             for (Trigger trigger : selected) {
-                if (!TriggerVerdicts.evaluate(trigger, fingerprintOf.get(trigger), fingerprints, md).routed()) {
+                TriggerVerdicts.Verdict verdict = TriggerVerdicts.evaluate(trigger, fingerprintOf.get(trigger),
+                        fingerprints, md);
+                if (!verdict.routed()) {
                     continue;
                 }
                 matched++;
@@ -268,7 +271,8 @@ public final class Replayer {
                     duplicates++;
                     continue;
                 }
-                String topic = options.toTopic() != null ? options.toTopic() : topics.agentTopic(trigger.agent());
+                String topic = options.toTopic() != null ? options.toTopic()
+                        : topics.agentTopic(verdict.target().name());
                 String requestId = AgentRequestEnvelope.replayRequestId(md.eventId(), trigger.name(), options.replayId());
                 out.printf("%s %s %s incident=%s trigger=%s -> %s request_id=%s (%s-%d@%d)%n",
                         options.dryRun() ? "would send" : "send", md.eventId(), md.eventType(), md.incidentId(),
@@ -387,8 +391,9 @@ public final class Replayer {
             // No timestamp: "now", so agent-topic retention counts from the replay, not the original event.
             producer.send(new ProducerRecord<>(topic, null, null, record.key(), body, headers));
             producer.send(new ProducerRecord<>(topics.requestLog(), null, null, RequestLogRecord.key(requestId),
-                    RequestLogRecord.toJson(requestId, trigger.name(), trigger.agent(), md.incidentId(), md.eventId(),
-                            true, options.writeBack(), now)));
+                    RequestLogRecord.toJson(requestId, trigger.name(),
+                            trigger.targetFor(md.eventType()).map(Target::name).orElse(trigger.agent()),
+                            md.incidentId(), md.eventId(), true, options.writeBack(), now)));
         }
 
         /** Commits the open transaction, if any; true when something was committed. */

@@ -1,6 +1,7 @@
 package dev.pdpipeline.launcher.replay;
 
 import dev.pdpipeline.common.event.EventMetadata;
+import dev.pdpipeline.common.trigger.Target;
 import dev.pdpipeline.common.trigger.Trigger;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.processor.routing.Decision;
@@ -33,12 +34,20 @@ public final class TriggerVerdicts {
      * @param field  the rejecting Trigger field ({@code min_priority}, {@code filter.metadata.x}),
      *               or null unless {@link Kind#REJECTED}
      * @param reason human text
+     * @param target    where a {@link Kind#ROUTED} event goes (agent, flow or fleet), else null
+     * @param decidedBy the Trigger field that chose the target ({@code spec.agent},
+     *                  {@code spec.commands.<event type>}, {@code spec.default_agent}), else null
      */
-    public record Verdict(Trigger trigger, Kind kind, String field, String reason) {
+    public record Verdict(Trigger trigger, Kind kind, String field, String reason, Target target, String decidedBy) {
         public Verdict {
             Objects.requireNonNull(trigger, "trigger");
             Objects.requireNonNull(kind, "kind");
             Objects.requireNonNull(reason, "reason");
+        }
+
+        /** A verdict without a target (not routed). */
+        public Verdict(Trigger trigger, Kind kind, String field, String reason) {
+            this(trigger, kind, field, reason, null, null);
         }
 
         public boolean routed() {
@@ -88,6 +97,8 @@ public final class TriggerVerdicts {
         if (decision instanceof Decision.Rejected rejected) {
             return new Verdict(trigger, Kind.REJECTED, rejected.field(), rejected.reason());
         }
-        return new Verdict(trigger, Kind.ROUTED, null, "routed to agent " + trigger.agent());
+        Decision.Routed routed = (Decision.Routed) decision;
+        return new Verdict(trigger, Kind.ROUTED, null, "routed to " + routed.target() + " by " + routed.decidedBy(),
+                routed.target(), routed.decidedBy());
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pdpipeline.common.event.PagerDutyEvent;
 import dev.pdpipeline.common.json.Json;
+import dev.pdpipeline.common.trigger.Target;
 import dev.pdpipeline.common.trigger.Trigger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -72,10 +73,26 @@ public final class AgentRequestEnvelope {
                 requestId(event.metadata().eventId(), trigger.name()));
     }
 
-    /** {@link #build(Trigger, PagerDutyEvent, String, String, Instant, boolean)} with a given request id. */
+    /**
+     * {@link #build(Trigger, PagerDutyEvent, String, String, Instant, boolean)} with a given request id;
+     * the target is the trigger's for the event type (its agent for aof.sh/v1 triggers).
+     */
     public static ObjectNode build(Trigger trigger, PagerDutyEvent event, String webhookId, String receivedAt,
             Instant routedAt, boolean replay, String requestId) {
         Objects.requireNonNull(trigger, "trigger");
+        Objects.requireNonNull(event, "event");
+        Target target = trigger.targetFor(event.metadata().eventType()).orElse(Target.agent(trigger.agent()));
+        return build(trigger, target, event, webhookId, receivedAt, routedAt, replay, requestId);
+    }
+
+    /**
+     * The envelope for the target the routing decision chose: {@code agent} is the target's name
+     * (the {@code {agent}} of this topic) and {@code target} says whether it is an agent, flow or fleet.
+     */
+    public static ObjectNode build(Trigger trigger, Target target, PagerDutyEvent event, String webhookId,
+            String receivedAt, Instant routedAt, boolean replay, String requestId) {
+        Objects.requireNonNull(trigger, "trigger");
+        Objects.requireNonNull(target, "target");
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(routedAt, "routedAt");
         Objects.requireNonNull(requestId, "requestId");
@@ -83,7 +100,10 @@ public final class AgentRequestEnvelope {
         json.put("schema_version", SCHEMA_VERSION);
         json.put("request_id", requestId);
         json.put("trigger", trigger.name());
-        json.put("agent", trigger.agent());
+        json.put("agent", target.name());
+        ObjectNode t = json.putObject("target");
+        t.put("kind", target.kind().wireName());
+        t.put("name", target.name());
         json.put("bot_name", trigger.botName());
         json.set("parameters", trigger.parameters());
         json.set("metadata", event.metadata().toJson());

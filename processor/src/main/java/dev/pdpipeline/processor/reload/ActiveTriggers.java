@@ -73,7 +73,7 @@ public final class ActiveTriggers implements Supplier<TriggerSet> {
     public Set<String> agentTopics(TriggerSet set) {
         Set<String> out = new LinkedHashSet<>();
         for (Trigger t : set.triggers()) {
-            out.add(topics.agentTopic(t.agent()));
+            t.targets().forEach(target -> out.add(topics.agentTopic(target.name())));
         }
         return out;
     }

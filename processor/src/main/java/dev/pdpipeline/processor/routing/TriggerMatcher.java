@@ -2,6 +2,7 @@ package dev.pdpipeline.processor.routing;
 
 import dev.pdpipeline.common.event.EventMetadata;
 import dev.pdpipeline.common.trigger.Priority;
+import dev.pdpipeline.common.trigger.Route;
 import dev.pdpipeline.common.trigger.Trigger;
 import dev.pdpipeline.common.trigger.Urgency;
 import java.util.List;
@@ -13,14 +14,18 @@ import java.util.Optional;
 /**
  * Decides whether a Trigger's filters let an event through. Pure and stateless.
  *
- * <p>Filters are checked in a fixed order (event_types, allowed_services, allowed_teams,
+ * <p>Filters are checked in a fixed order (event_types, commands, allowed_services, allowed_teams,
  * min_priority, min_urgency, then spec.filter in the order written) and the first rejection is
  * reported, so the same event and trigger always give the same explanation. Unlike AOF, an event
  * that lacks the field a filter needs fails that filter: a trigger that asks for P1 incidents
  * must not receive incidents of unknown priority. Ids match exactly, service and team names
  * case-insensitively (PagerDuty ids are case-sensitive, display names are typed by people).
  * Whether the trigger is enabled and which secret signed the delivery is the topology's
- * business. Semantics with examples: docs/trigger-semantics.md.
+ * business. A match carries the target ({@link Trigger#routeFor}): the trigger's agent, or for
+ * aof.dev/v1 the command of the event type or the default_agent; an aof.dev/v1 trigger with neither
+ * for the event type rejects it on {@code commands}. Rejection reasons use the field names of the
+ * trigger's own schema ({@code events}, {@code service_ids} for aof.dev/v1); the {@code field} is the
+ * same for both schemas so metrics stay comparable. Semantics with examples: docs/trigger-semantics.md.
  */
 public final class TriggerMatcher {
 
@@ -30,6 +35,7 @@ public final class TriggerMatcher {
     static final String MIN_PRIORITY = "min_priority";
     static final String MIN_URGENCY = "min_urgency";
     static final String FILTER_PREFIX = "filter.metadata.";
+    static final String COMMANDS = "commands";
 
     private TriggerMatcher() {
     }
@@ -38,9 +44,12 @@ public final class TriggerMatcher {
         Objects.requireNonNull(trigger, "trigger");
         Objects.requireNonNull(metadata, "metadata");
         String name = trigger.name();
-        return firstRejection(trigger, metadata)
-                .<Decision>map(r -> new Decision.Rejected(name, r.field, r.reason))
-                .orElseGet(() -> new Decision.Routed(name));
+        Optional<Rejection> rejection = firstRejection(trigger, metadata);
+        if (rejection.isPresent()) {
+            return new Decision.Rejected(name, rejection.get().field, rejection.get().reason);
+        }
+        Route route = trigger.routeFor(metadata.eventType()).orElseThrow(); // checked by firstRejection
+        return new Decision.Routed(name, route.target(), route.decidedBy());
     }
 
     private record Rejection(String field, String reason) {
@@ -48,8 +57,13 @@ public final class TriggerMatcher {
 
     private static Optional<Rejection> firstRejection(Trigger trigger, EventMetadata m) {
         List<String> eventTypes = orEmpty(trigger.eventTypes());
+        boolean dev = trigger.isAofDev();
         if (!eventTypes.isEmpty() && !eventTypes.contains(m.eventType())) {
-            return reject(EVENT_TYPES, "event type " + m.eventType() + " is not in event_types " + eventTypes);
+            return reject(EVENT_TYPES, "event type " + m.eventType() + " is not in " + (dev ? "events " : "event_types ")
+                    + eventTypes);
+        }
+        if (trigger.routeFor(m.eventType()).isEmpty()) {
+            return reject(COMMANDS, "no command for event type " + m.eventType() + " and no default_agent");
         }
 
         List<String> services = orEmpty(trigger.allowedServices());
@@ -59,7 +73,7 @@ public final class TriggerMatcher {
             }
             if (services.stream().noneMatch(s -> matchesService(s, m))) {
                 return reject(ALLOWED_SERVICES, "service " + describe(m.serviceId(), m.serviceName())
-                        + " is not in allowed_services " + services);
+                        + " is not in " + (dev ? "service_ids " : "allowed_services ") + services);
             }
         }
 

@@ -5,6 +5,7 @@ import dev.pdpipeline.common.event.InvalidEventException;
 import dev.pdpipeline.common.event.PagerDutyEvent;
 import dev.pdpipeline.common.kafka.PipelineHeaders;
 import dev.pdpipeline.common.topics.TopicCatalogue;
+import dev.pdpipeline.common.trigger.Target;
 import dev.pdpipeline.common.trigger.Trigger;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.processor.dedup.DedupStore;
@@ -142,12 +143,14 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
                 decided(md, trigger.name(), rejectedOutcome(rejected.field()), rejected.reason());
                 continue;
             }
-            if (!dedup.markIfFirst(md.eventId(), trigger.name(), now)) {
+            Decision.Routed match = (Decision.Routed) decision;
+            if (!dedup.markIfFirst(md.eventId(), match.dedupScope(), now)) {
                 decided(md, trigger.name(), OUTCOME_DUPLICATE, "already routed within the dedup window");
                 continue;
             }
-            forwardRequest(record, event, trigger, webhookId, receivedAt, now);
-            decided(md, trigger.name(), OUTCOME_ROUTED, "to " + topics.agentTopic(trigger.agent()));
+            forwardRequest(record, event, trigger, match.target(), webhookId, receivedAt, now);
+            decided(md, trigger.name(), OUTCOME_ROUTED, "to " + match.target() + " on "
+                    + topics.agentTopic(match.target().name()) + " (" + match.decidedBy() + ")");
             routed++;
         }
         if (!anyEnabled) {
@@ -158,12 +161,12 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
     }
 
     private void forwardRequest(Record<byte[], byte[]> record, PagerDutyEvent event, Trigger trigger,
-            String webhookId, String receivedAt, long now) {
-        String topic = topics.agentTopic(trigger.agent());
+            Target target, String webhookId, String receivedAt, long now) {
+        String topic = topics.agentTopic(target.name());
         EventMetadata md = event.metadata();
         String requestId = AgentRequestEnvelope.requestId(md.eventId(), trigger.name());
         byte[] body = AgentRequestEnvelope.toBytes(AgentRequestEnvelope.build(
-                trigger, event, webhookId, receivedAt, Instant.ofEpochMilli(now), false, requestId));
+                trigger, target, event, webhookId, receivedAt, Instant.ofEpochMilli(now), false, requestId));
         Headers headers = new RecordHeaders();
         copyHeader(record.headers(), headers, PipelineHeaders.WEBHOOK_ID);
         copyHeader(record.headers(), headers, PipelineHeaders.RECEIVED_AT);
@@ -174,7 +177,7 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
                 headers), RoutingTopology.AGENT_SINK);
         // In the same transaction: which trigger made this request, for the notes writer.
         context.forward(new Record<byte[], Object>(RequestLogRecord.key(requestId),
-                RequestLogRecord.toJson(requestId, trigger.name(), trigger.agent(), md.incidentId(), md.eventId(),
+                RequestLogRecord.toJson(requestId, trigger.name(), target.name(), md.incidentId(), md.eventId(),
                         false, true, Instant.ofEpochMilli(now)),
                 record.timestamp()), RoutingTopology.REQUEST_LOG_SINK);
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pdpipeline.common.event.EventMetadata;
 import dev.pdpipeline.common.trigger.Priority;
+import dev.pdpipeline.common.trigger.Target;
 import dev.pdpipeline.common.trigger.Trigger;
 import dev.pdpipeline.common.trigger.Urgency;
 import java.util.LinkedHashMap;
@@ -104,7 +105,7 @@ class TriggerMatcherTest {
     }
 
     private static void assertRouted(Decision d) {
-        assertThat(d).isEqualTo(new Decision.Routed("t1"));
+        assertThat(d).isEqualTo(new Decision.Routed("t1", Target.agent("agent-a"), "spec.agent"));
         assertThat(d.isRouted()).isTrue();
     }
 
