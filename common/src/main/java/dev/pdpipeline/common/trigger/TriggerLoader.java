@@ -161,6 +161,9 @@ public final class TriggerLoader {
         List<Trigger> triggers = new ArrayList<>();
         for (int i = 0; i < documents.size(); i++) {
             JsonNode doc = documents.get(i);
+            if (doc == null || doc.isNull() || doc.isMissingNode() || (doc.isTextual() && doc.textValue().isEmpty())) {
+                continue; // an empty document (a trailing ---) holds nothing that could be lost
+            }
             String skip = skipReason(doc);
             if (skip == null) {
                 triggers.add(new DocumentReader(file, i + 1).read((ObjectNode) doc));
@@ -344,13 +347,15 @@ public final class TriggerLoader {
             String kind = string(doc.get("kind"), "kind");
             if (!"Trigger".equals(kind)) {
                 throw error("kind", kind == null ? "is required, must be 'Trigger' (this is a PagerDuty Trigger)"
-                        : "must be 'Trigger' (this is a PagerDuty Trigger), got '" + shorten(kind) + "'");
+                        : "must be 'Trigger' (this is a PagerDuty Trigger), got '" + written(doc.get("kind"), kind)
+                        + "'");
             }
             String apiVersion = string(doc.get("apiVersion"), "apiVersion");
             if (!expected.equals(apiVersion)) {
-                throw error("apiVersion", apiVersion == null ? "is required, must be '" + expected + "' for a"
-                        + " Trigger with " + layout : "must be '" + expected + "' for a Trigger with " + layout
-                        + ", got '" + shorten(apiVersion) + "'");
+                boolean otherSchema = Trigger.AOF_SH_V1.equals(apiVersion) || Trigger.AOF_DEV_V1.equals(apiVersion);
+                throw error("apiVersion", apiVersion == null ? "is required, must be '" + expected + "'"
+                        : "must be '" + expected + "' for a Trigger, got '" + written(doc.get("apiVersion"), apiVersion)
+                        + "'" + (otherSchema ? " (" + layout + ")" : ""));
             }
         }
 
@@ -358,7 +363,8 @@ public final class TriggerLoader {
             ObjectNode metadata = metadata(doc);
             String name = trigger;
             known(doc, null, TOP_FIELDS);
-            apiVersion(doc, API_VERSION, "spec.platform (aof.dev/v1 Triggers use spec.type and spec.config)");
+            apiVersion(doc, API_VERSION,
+                    "a Trigger with spec.platform is aof.sh/v1; aof.dev/v1 Triggers use spec.type and spec.config");
             String namespace = blankToNull(string(metadata.get("namespace"), "metadata.namespace"));
 
             ObjectNode spec = object(doc.get("spec"), "spec", true);
@@ -396,7 +402,8 @@ public final class TriggerLoader {
             ObjectNode metadata = metadata(doc);
             String name = trigger;
             known(doc, null, TOP_FIELDS);
-            apiVersion(doc, DEV_API_VERSION, "spec.type (aof.sh/v1 Triggers use spec.platform)");
+            apiVersion(doc, DEV_API_VERSION,
+                    "a Trigger with spec.type is aof.dev/v1; aof.sh/v1 Triggers use spec.platform");
             String namespace = blankToNull(string(metadata.get("namespace"), "metadata.namespace"));
             List<String> notUsed = new ArrayList<>();
 

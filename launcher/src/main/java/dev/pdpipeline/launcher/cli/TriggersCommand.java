@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pdpipeline.common.json.Json;
 import dev.pdpipeline.common.topics.TopicCatalogue;
+import dev.pdpipeline.common.trigger.SkippedDocument;
+import dev.pdpipeline.common.trigger.Target;
 import dev.pdpipeline.common.trigger.Trigger;
 import dev.pdpipeline.common.trigger.TriggerLoader;
 import dev.pdpipeline.common.trigger.TriggerSet;
@@ -23,7 +25,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code bin/pipeline triggers}: tools for Trigger files. */
 @Command(name = "triggers", mixinStandardHelpOptions = true,
-        description = "Tools for Trigger files (aof.sh/v1, platform pagerduty).",
+        description = "Tools for Trigger files (AOF PagerDuty Triggers, aof.sh/v1 and aof.dev/v1).",
         subcommands = {TriggersCommand.Validate.class, CommandLine.HelpCommand.class})
 public final class TriggersCommand implements Runnable {
 
@@ -40,7 +42,9 @@ public final class TriggersCommand implements Runnable {
             description = {"Load and validate Trigger files the way the services do (${VAR} substituted from the"
                     + " environment; a missing variable is an error) and print the effective configuration."
                     + " Secrets and tokens are masked: the webhook secret is shown by its fingerprint, the one in"
-                    + " the pdpipeline-secret-fingerprints header of the deliveries it signed.",
+                    + " the pdpipeline-secret-fingerprints header of the deliveries it signed. Every document that"
+                    + " is not a PagerDuty Trigger is listed as skipped, with why; fields accepted but not used by"
+                    + " this pipeline are listed per trigger.",
                 "Exit codes: 0 valid, 3 invalid (the message names file, trigger and field)."})
     public static final class Validate implements Callable<Integer> {
 
@@ -64,12 +68,19 @@ public final class TriggersCommand implements Runnable {
                     : Path.of(env.getOrDefault(ProcessorConfig.TRIGGERS_PATH, ProcessorConfig.DEFAULT_TRIGGERS_PATH));
             TriggerSet set = new TriggerLoader(env).load(target);
             if (set.isEmpty()) {
-                throw new InvalidSettingException(target + ": no Trigger of platform pagerduty found (kind: Trigger,"
-                        + " spec.platform.type: pagerduty)");
+                StringBuilder b = new StringBuilder(target + ": no PagerDuty Trigger found (kind: Trigger with"
+                        + " spec.platform.type: pagerduty (aof.sh/v1) or spec.type: PagerDuty (aof.dev/v1))");
+                b.append("; ").append(set.skipped().size()).append(" document(s) skipped");
+                for (SkippedDocument d : set.skipped()) {
+                    b.append(System.lineSeparator()).append("  ").append(d.describe());
+                }
+                throw new InvalidSettingException(b.toString());
             }
             TopicCatalogue topics = TopicCatalogue.fromEnv(env);
             if (json) {
                 out.println(Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(toJson(set, topics)));
+                // stdout stays the documented array of triggers; the skipped documents go to stderr
+                set.skipped().forEach(d -> spec.commandLine().getErr().println(d.describe()));
             } else {
                 print(set, topics, target, out);
             }
@@ -81,24 +92,45 @@ public final class TriggersCommand implements Runnable {
         }
 
         static void print(TriggerSet set, TopicCatalogue topics, Path target, PrintWriter out) {
-            out.printf("%s: %d trigger(s), valid (%d enabled)%n", target, set.triggers().size(), set.enabled().size());
+            out.printf("%s: %d trigger(s), valid (%d enabled); %d document(s) skipped%n", target,
+                    set.triggers().size(), set.enabled().size(), set.skipped().size());
             for (Trigger t : set.triggers()) {
+                boolean dev = t.isAofDev();
                 out.println();
                 out.printf("%s%s%n", t.name(), t.namespace() == null ? "" : "  (namespace " + t.namespace() + ")");
                 row(out, "file", t.source());
-                row(out, "agent", t.agent() + "  -> topic " + topics.agentTopic(t.agent()));
+                row(out, "apiVersion", t.apiVersion());
+                if (dev) {
+                    out.printf("  %-17s%n", "commands:");
+                    t.commands().forEach((type, target) -> out.printf("    %-30s -> %s  (topic %s)%n", type, target,
+                            topics.agentTopic(target.name())));
+                    row(out, "default_agent", t.defaultAgent() == null
+                            ? "(none: event types without a command are not routed)"
+                            : t.defaultAgent() + "  -> topic " + topics.agentTopic(t.defaultAgent()));
+                } else {
+                    row(out, "agent", t.agent() + "  -> topic " + topics.agentTopic(t.agent()));
+                }
                 row(out, "enabled", t.enabled());
                 row(out, "webhook_secret", MASK + "  (fingerprint " + t.secretFingerprint() + ")");
-                row(out, "api_token", t.apiToken() == null ? "(not set)" : MASK);
+                row(out, dev ? "api_key" : "api_token", t.apiToken() == null ? "(not set)" : MASK);
                 row(out, "bot_name", t.botName());
                 row(out, "from_email", t.fromEmail() == null ? "(not set)" : t.fromEmail());
-                row(out, "event_types", t.eventTypes().isEmpty() ? "(every type)" : t.eventTypes());
-                row(out, "allowed_services", t.allowedServices().isEmpty() ? "(any)" : t.allowedServices());
+                row(out, dev ? "events" : "event_types", t.eventTypes().isEmpty() ? "(every type)" : t.eventTypes());
+                row(out, dev ? "service_ids" : "allowed_services",
+                        t.allowedServices().isEmpty() ? "(any)" : t.allowedServices());
                 row(out, "allowed_teams", t.allowedTeams().isEmpty() ? "(any)" : t.allowedTeams());
                 row(out, "min_priority", t.minPriority() == null ? "(none)" : t.minPriority());
                 row(out, "min_urgency", t.minUrgency() == null ? "(none)" : lower(t.minUrgency()));
                 row(out, "filter", t.filter().isEmpty() ? "(none)" : t.filter());
                 row(out, "parameters", t.parameters());
+                for (String n : t.notUsed()) {
+                    out.printf("  note: %s%n", n);
+                }
+            }
+            if (!set.skipped().isEmpty()) {
+                out.println();
+                out.printf("Skipped %d document(s) (not PagerDuty Triggers):%n", set.skipped().size());
+                set.skipped().forEach(d -> out.printf("  %s%n", d.describe()));
             }
         }
 
@@ -125,8 +157,21 @@ public final class TriggersCommand implements Runnable {
                 ObjectNode filter = o.putObject("filter");
                 t.filter().forEach((k, v) -> strings(filter.putArray("metadata." + k), v));
                 o.set("parameters", t.parameters());
+                o.put("api_version", t.apiVersion());
+                ArrayNode targets = o.putArray("targets");
+                t.targets().forEach(target -> target(targets.addObject(), target, topics));
+                ObjectNode commands = o.putObject("commands");
+                t.commands().forEach((type, target) -> target(commands.putObject(type), target, topics));
+                o.put("default_agent", t.defaultAgent());
+                strings(o.putArray("not_used"), t.notUsed());
             }
             return array;
+        }
+
+        private static void target(ObjectNode o, Target target, TopicCatalogue topics) {
+            o.put("kind", target.kind().wireName());
+            o.put("name", target.name());
+            o.put("topic", topics.agentTopic(target.name()));
         }
 
         private static void row(PrintWriter out, String field, Object value) {
