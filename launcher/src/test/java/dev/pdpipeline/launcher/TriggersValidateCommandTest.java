@@ -115,6 +115,66 @@ class TriggersValidateCommandTest {
     }
 
     @Test
+    void aofDevTriggersShowTheirCommandsAndEverySkippedDocumentIsListed() throws Exception {
+        Files.writeString(dir.resolve("pagerduty.yaml"), String.join("\n",
+                "apiVersion: aof.dev/v1",
+                "kind: Trigger",
+                "metadata:",
+                "  name: pagerduty-incidents",
+                "spec:",
+                "  type: PagerDuty",
+                "  config:",
+                "    path: /webhook/pagerduty",
+                "    webhook_secret: ${PD_SECRET}",
+                "    api_key: ${PD_TOKEN}",
+                "    service_ids: [PXXXXXX]",
+                "  commands:",
+                "    incident.triggered:",
+                "      flow: incident-flow",
+                "  default_agent: devops",
+                "---",
+                "apiVersion: aof.dev/v1",
+                "kind: Agent",
+                "metadata:",
+                "  name: devops",
+                ""));
+        Files.writeString(dir.resolve("slack.yaml"), String.join("\n",
+                "apiVersion: aof.dev/v1", "kind: Trigger", "metadata:", "  name: slack-prod", "spec:", "  type: Slack",
+                ""));
+        Environment.override(Map.of("PD_SECRET", SECRET, "PD_TOKEN", TOKEN));
+
+        assertThat(run("triggers", "validate", dir.toString())).as(err.toString()).isZero();
+
+        assertThat(out.toString()).contains("1 trigger(s), valid (1 enabled); 2 document(s) skipped",
+                "aof.dev/v1", "incident.triggered", "flow incident-flow", "agent.incident-flow.requests",
+                "default_agent:", "devops  -> topic agent.devops.requests",
+                "note: spec.config.path: not used by this pipeline",
+                "pagerduty.yaml (document 2): Agent 'devops': skipped: kind Agent, not a Trigger",
+                "slack.yaml (document 1): Trigger 'slack-prod': skipped: platform slack, not a PagerDuty Trigger")
+                .doesNotContain(SECRET).doesNotContain(TOKEN);
+
+        out.getBuffer().setLength(0);
+        assertThat(run("triggers", "validate", "--json", dir.toString())).as(err.toString()).isZero();
+        JsonNode json = Json.mapper().readTree(out.toString()).get(0);
+        assertThat(json.get("api_version").asText()).isEqualTo("aof.dev/v1");
+        assertThat(json.at("/commands/incident.triggered/kind").asText()).isEqualTo("flow");
+        assertThat(json.at("/commands/incident.triggered/topic").asText()).isEqualTo("agent.incident-flow.requests");
+        assertThat(json.get("default_agent").asText()).isEqualTo("devops");
+        assertThat(json.get("not_used").get(0).asText()).startsWith("spec.config.path");
+        assertThat(err.toString()).contains("slack-prod", "skipped: platform slack");
+    }
+
+    @Test
+    void aFolderWithoutPagerDutyTriggersNamesWhatItSkipped() throws Exception {
+        Files.writeString(dir.resolve("slack.yaml"), String.join("\n",
+                "apiVersion: aof.dev/v1", "kind: Trigger", "metadata:", "  name: slack-prod", "spec:", "  type: Slack",
+                ""));
+        assertThat(run("triggers", "validate", dir.toString())).isEqualTo(Pipeline.EXIT_CONFIG);
+        assertThat(err.toString()).contains("no Trigger of platform pagerduty found", "1 document(s) skipped",
+                "Trigger 'slack-prod': skipped: platform slack, not a PagerDuty Trigger");
+    }
+
+    @Test
     void pathWithoutTriggersIsAConfigurationError() {
         assertThat(run("triggers", "validate", dir.toString())).isEqualTo(Pipeline.EXIT_CONFIG);
         assertThat(err.toString()).contains("no Trigger");

@@ -68,7 +68,7 @@ public final class TriggersCommand implements Runnable {
                     : Path.of(env.getOrDefault(ProcessorConfig.TRIGGERS_PATH, ProcessorConfig.DEFAULT_TRIGGERS_PATH));
             TriggerSet set = new TriggerLoader(env).load(target);
             if (set.isEmpty()) {
-                StringBuilder b = new StringBuilder(target + ": no PagerDuty Trigger found (kind: Trigger with"
+                StringBuilder b = new StringBuilder(target + ": no Trigger of platform pagerduty found (kind: Trigger with"
                         + " spec.platform.type: pagerduty (aof.sh/v1) or spec.type: PagerDuty (aof.dev/v1))");
                 b.append("; ").append(set.skipped().size()).append(" document(s) skipped");
                 for (SkippedDocument d : set.skipped()) {
@@ -102,8 +102,8 @@ public final class TriggersCommand implements Runnable {
                 row(out, "apiVersion", t.apiVersion());
                 if (dev) {
                     out.printf("  %-17s%n", "commands:");
-                    t.commands().forEach((type, target) -> out.printf("    %-30s -> %s  (topic %s)%n", type, target,
-                            topics.agentTopic(target.name())));
+                    t.commands().forEach((type, to) -> out.printf("    %-30s -> %s  (topic %s)%n", type, to,
+                            topics.agentTopic(to.name())));
                     row(out, "default_agent", t.defaultAgent() == null
                             ? "(none: event types without a command are not routed)"
                             : t.defaultAgent() + "  -> topic " + topics.agentTopic(t.defaultAgent()));
