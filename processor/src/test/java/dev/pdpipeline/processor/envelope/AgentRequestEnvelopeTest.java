@@ -39,9 +39,11 @@ class AgentRequestEnvelopeTest {
 
         JsonNode parsed = Json.mapper().readTree(bytes);
         assertThat(parsed.fieldNames()).toIterable().containsExactly("schema_version", "request_id", "trigger",
-                "agent", "bot_name", "parameters", "metadata", "text", "event", "replay", "webhook_id",
+                "agent", "target", "bot_name", "parameters", "metadata", "text", "event", "replay", "webhook_id",
                 "received_at", "routed_at");
         assertThat(parsed.get("parameters").get("depth").asText()).isEqualTo("full");
+        assertThat(parsed.at("/target/kind").asText()).isEqualTo("agent");
+        assertThat(parsed.at("/target/name").asText()).isEqualTo("triage-agent");
         assertThat(parsed.get("routed_at").asText()).isEqualTo("2025-05-14T09:13:00Z");
         String text = new String(bytes, StandardCharsets.UTF_8);
         assertThat(text).doesNotContain("the-webhook-secret").doesNotContain(trigger.apiToken());
