@@ -26,7 +26,8 @@ public final class LocalCommandBanner {
         out.printf("  Triggers          %s (reloaded on change)%n", env.get("TRIGGERS_PATH"));
         out.printf("  Raw topic         %s%n", pipeline.topics().raw());
         for (Trigger trigger : triggers.triggers()) {
-            out.printf("  Trigger %-20s -> %s%s%n", trigger.name(), pipeline.topics().agentTopic(trigger.agent()),
+            out.printf("  Trigger %-20s -> %s%s%n", trigger.name(), String.join(", ", trigger.targets().stream()
+                    .map(t -> pipeline.topics().agentTopic(t.name())).distinct().toList()),
                     trigger.enabled() ? "" : " (disabled)");
         }
         out.println();
