@@ -125,4 +125,31 @@ class TriggerWatcherTest {
         assertThat(errors.get(0).getMessage()).isEqualTo(sub + ": no such file or directory");
         assertThat(watcher.current()).isSameAs(good);
     }
+
+    @Test
+    void logsEverySkippedDocumentAtStartAndAtEachReload() throws IOException {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger(TriggerWatcher.class);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        log.addAppender(appender);
+        try {
+            String slack = "---\napiVersion: aof.dev/v1\nkind: Trigger\nmetadata:\n  name: slack-prod\nspec:\n"
+                    + "  type: Slack\n";
+            Path a = Files.writeString(dir.resolve("a.yaml"), trigger("alpha", "agent-one") + slack);
+            watcher().start();
+            java.util.function.Supplier<Long> lines = () -> appender.list.stream()
+                    .map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                    .filter(m -> m.contains("Trigger 'slack-prod': skipped: platform slack, not a PagerDuty Trigger"))
+                    .count();
+            assertThat(lines.get()).isEqualTo(1);
+
+            Files.writeString(a, trigger("alpha", "agent-two") + slack);
+            await().atMost(Duration.ofSeconds(20)).until(() -> changes.size() == 1);
+            assertThat(lines.get()).isEqualTo(2);
+        } finally {
+            log.detachAppender(appender);
+        }
+    }
 }
