@@ -35,6 +35,8 @@ final class Lifecycle {
     static final int EXIT_PART_FAILED = 1;
     /** How long closing may take after a part failed. */
     static final Duration FAILURE_CLOSE_BUDGET = Duration.ofSeconds(20);
+    /** Least time /health/live answers 503 before the process exits, so probes can see why. */
+    static final Duration FAILURE_LINGER = Duration.ofSeconds(2);
     /** The JVM is gone at the latest this long after a part failed. */
     static final Duration FAILURE_EXIT_DEADLINE = Duration.ofSeconds(28);
 
@@ -101,9 +103,22 @@ final class Lifecycle {
         startWatchdog(failed);
         LOG.error("Part {} failed for good ({}): closing within {} s and exiting with status {}", failed.part(),
                 failed.reason(), FAILURE_CLOSE_BUDGET.toSeconds(), EXIT_PART_FAILED);
-        if (!closeWithin(resources, FAILURE_CLOSE_BUDGET)) {
+        // the services first, the management server last: /health/live keeps answering 503 (and
+        // naming the part) while the rest closes, at least FAILURE_LINGER
+        List<AutoCloseable> services = new ArrayList<>();
+        List<AutoCloseable> endpoints = new ArrayList<>();
+        for (AutoCloseable r : resources) {
+            (r instanceof ManagementServer ? endpoints : services).add(r);
+        }
+        long start = System.nanoTime();
+        if (!closeWithin(services, FAILURE_CLOSE_BUDGET)) {
             LOG.warn("Closing did not finish within {} s; exiting anyway", FAILURE_CLOSE_BUDGET.toSeconds());
         }
+        long lingerLeft = FAILURE_LINGER.toNanos() - (System.nanoTime() - start);
+        if (lingerLeft > 0) {
+            new CountDownLatch(1).await(lingerLeft, TimeUnit.NANOSECONDS);
+        }
+        closeAll(endpoints);
         closed.countDown();
         return EXIT_PART_FAILED;
     }
