@@ -60,7 +60,7 @@ public final class TopicsCommand implements Runnable {
             Set<String> agents = new LinkedHashSet<>();
             String note = null;
             if (Files.exists(config.triggersPath())) {
-                for (Trigger t : new TriggerLoader(env).load(config.triggersPath()).triggers()) {
+                for (Trigger t : new TriggerLoader(withPlaceholders(env, config.triggersPath())).load(config.triggersPath()).triggers()) {
                     agents.add(config.topics().agentTopic(t.agent()));
                 }
             } else {
@@ -68,6 +68,27 @@ public final class TopicsCommand implements Runnable {
                         + ": agent topics are not included";
             }
             return new Planned(config, plan, agents, note);
+        }
+
+        /**
+         * Only the agent names matter here: a variable the Trigger files use but this job does not
+         * have (a webhook secret, a token) reads as a placeholder instead of failing.
+         */
+        static Map<String, String> withPlaceholders(Map<String, String> env, java.nio.file.Path triggers) {
+            Map<String, String> out = new java.util.HashMap<>(env);
+            java.util.regex.Pattern ref = java.util.regex.Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)");
+            try (java.util.stream.Stream<java.nio.file.Path> files = Files.isDirectory(triggers)
+                    ? Files.list(triggers) : java.util.stream.Stream.of(triggers)) {
+                for (java.nio.file.Path file : files.filter(Files::isRegularFile).toList()) {
+                    java.util.regex.Matcher m = ref.matcher(Files.readString(file));
+                    while (m.find()) {
+                        out.putIfAbsent(m.group(1), "unset-variable-placeholder-for-topic-planning");
+                    }
+                }
+            } catch (java.io.IOException | java.io.UncheckedIOException e) {
+                // the loader reports an unreadable file itself
+            }
+            return out;
         }
 
         List<TopicPlan.Spec> specs(int brokers, int rawPartitions) {
@@ -185,7 +206,10 @@ public final class TopicsCommand implements Runnable {
                     props.put(k, v);
                 }
             });
-            props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
+            long requestMs = Math.min(timeout.toMillis(), 10_000);
+            props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(requestMs));
+            props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(Math.max(requestMs,
+                    timeout.toMillis())));
             try (Admin admin = Admin.create(props)) {
                 int brokers;
                 Set<String> existing;
