@@ -2,6 +2,7 @@ package dev.pdpipeline.ingress;
 
 import dev.pdpipeline.common.config.KafkaClientProperties;
 import dev.pdpipeline.common.topics.TopicCatalogue;
+import dev.pdpipeline.common.topics.TopicPlan;
 import dev.pdpipeline.ingress.http.Cidr;
 import dev.pdpipeline.ingress.http.WebhookServer;
 import java.nio.file.Files;
@@ -65,7 +66,6 @@ public final class IngressConfig {
     public static final long DEFAULT_PUBLISH_TIMEOUT_MS = 3_000;
     public static final long DEFAULT_READINESS_CHECK_INTERVAL_MS = 5_000;
     public static final int DEFAULT_RAW_TOPIC_PARTITIONS = 3;
-    public static final short DEFAULT_RAW_TOPIC_REPLICATION = 1;
     public static final long DEFAULT_RAW_TOPIC_RETENTION_MS = 2_592_000_000L;
     public static final long DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
@@ -104,8 +104,13 @@ public final class IngressConfig {
                     "How often Kafka and the raw topic are checked for readiness.")
             .define(RAW_TOPIC_PARTITIONS, Type.INT, DEFAULT_RAW_TOPIC_PARTITIONS, Range.between(1, 10_000),
                     Importance.MEDIUM, "Partitions of the raw topic when the ingress creates it.")
-            .define(RAW_TOPIC_REPLICATION, Type.SHORT, DEFAULT_RAW_TOPIC_REPLICATION, Range.between(1, 32),
-                    Importance.MEDIUM, "Replication factor of the raw topic when the ingress creates it.")
+            .define(RAW_TOPIC_REPLICATION, Type.SHORT, null, (name, value) -> {
+                        if (value != null) {
+                            Range.between(1, 32).ensureValid(name, value);
+                        }
+                    },
+                    Importance.LOW, "Older name of TOPIC_REPLICATION (replication of every topic created; unset ="
+                            + " min(3, brokers)), read when TOPIC_REPLICATION is unset.")
             .define(RAW_TOPIC_RETENTION_MS, Type.LONG, DEFAULT_RAW_TOPIC_RETENTION_MS, IngressConfig::validRetention,
                     Importance.MEDIUM, "retention.ms of the raw topic when the ingress creates it (-1 = forever); "
                             + "replay can go back this far.")
@@ -151,7 +156,7 @@ public final class IngressConfig {
     private final Duration publishTimeout;
     private final Duration readinessCheckInterval;
     private final int rawTopicPartitions;
-    private final short rawTopicReplication;
+    private final TopicPlan topicPlan;
     private final long rawTopicRetentionMs;
     private final TopicCatalogue topics;
     private final Properties kafkaProperties;
@@ -183,7 +188,6 @@ public final class IngressConfig {
         this.publishTimeout = Duration.ofMillis((Long) values.get(PUBLISH_TIMEOUT_MS));
         this.readinessCheckInterval = Duration.ofMillis((Long) values.get(READINESS_CHECK_INTERVAL_MS));
         this.rawTopicPartitions = (Integer) values.get(RAW_TOPIC_PARTITIONS);
-        this.rawTopicReplication = (Short) values.get(RAW_TOPIC_REPLICATION);
         this.rawTopicRetentionMs = (Long) values.get(RAW_TOPIC_RETENTION_MS);
         if (port != 0 && port == managementPort && bindHost.equals(managementHost)) {
             throw new ConfigException(MANAGEMENT_PORT, managementPort,
@@ -194,6 +198,7 @@ public final class IngressConfig {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
+        this.topicPlan = TopicPlan.fromEnv(env);
         this.idleTimeout = Duration.ofMillis((Long) values.get(INGRESS_IDLE_TIMEOUT_MS));
         if (idleTimeout.compareTo(publishTimeout.plusSeconds(1)) < 0) {
             // the connection is silent while the ingress waits for Kafka: a shorter idle timeout would cut it
@@ -280,8 +285,9 @@ public final class IngressConfig {
         return rawTopicPartitions;
     }
 
-    public short rawTopicReplication() {
-        return rawTopicReplication;
+    /** How the raw topic (and every other) is created. */
+    public TopicPlan topicPlan() {
+        return topicPlan;
     }
 
     public long rawTopicRetentionMs() {

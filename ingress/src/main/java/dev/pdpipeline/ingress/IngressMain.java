@@ -1,5 +1,6 @@
 package dev.pdpipeline.ingress;
 
+import dev.pdpipeline.common.health.Health;
 import dev.pdpipeline.common.management.ManagementServer;
 import dev.pdpipeline.common.management.MeterRegistries;
 import dev.pdpipeline.common.trigger.TriggerConfigException;
@@ -26,21 +27,26 @@ public final class IngressMain {
             config = IngressConfig.fromEnv(System.getenv());
         } catch (ConfigException e) {
             LOG.error("Invalid configuration: {}", e.getMessage());
-            System.exit(2);
+            System.exit(3);
             return;
         }
         PrometheusMeterRegistry registry = MeterRegistries.prometheus();
+        Health health = new Health();
         IngressService service;
         try {
-            service = IngressService.start(config, registry);
-        } catch (TriggerConfigException | IllegalStateException e) {
+            service = IngressService.start(config, registry, health);
+        } catch (TriggerConfigException e) {
+            LOG.error("Invalid configuration: {}", e.getMessage());
+            System.exit(3);
+            return;
+        } catch (IllegalStateException e) {
             LOG.error("Cannot start the ingress: {}", e.getMessage());
             System.exit(1);
             return;
         }
         ManagementServer management;
         try {
-            management = ManagementServer.start(config.managementHost(), config.managementPort(), registry)
+            management = ManagementServer.start(config.managementHost(), config.managementPort(), registry, health)
                     .addReadinessCheck("kafka", service::isReady);
         } catch (IllegalStateException e) {
             LOG.error("Cannot start the management endpoints: {}", e.getMessage());
@@ -48,6 +54,12 @@ public final class IngressMain {
             System.exit(1);
             return;
         }
+        health.onFailure(f -> {
+            LOG.error("{}; exiting with status 1", f);
+            Thread exit = new Thread(() -> System.exit(1), "ingress-exit");
+            exit.setDaemon(true);
+            exit.start(); // the shutdown hook closes what it can
+        });
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

@@ -1,5 +1,8 @@
 package dev.pdpipeline.ingress;
 
+import dev.pdpipeline.common.health.Health;
+import dev.pdpipeline.common.topics.TopicDurability;
+import dev.pdpipeline.common.topics.TopicPlan;
 import dev.pdpipeline.common.trigger.TriggerConfigException;
 import dev.pdpipeline.common.trigger.TriggerLoader;
 import dev.pdpipeline.common.trigger.TriggerSet;
@@ -23,7 +26,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.config.TopicConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,10 +48,17 @@ public final class IngressService implements AutoCloseable {
     private final KafkaWebhookPublisher publisher;
     private final RawTopicMonitor monitor;
     private final WebhookServer server;
-    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean closed;
+
+    /** Health part of the Kafka producer. */
+    public static final String PRODUCER_PART = "ingress-producer";
+    /** Health part of the webhook listener. */
+    public static final String HTTP_PART = "ingress-http";
+    private static final Duration RAW_TOPIC_PLAN_TIMEOUT = Duration.ofSeconds(10);
 
     private IngressService(IngressConfig config, TriggerWatcher watcher, KafkaWebhookPublisher publisher,
-            RawTopicMonitor monitor, WebhookServer server) {
+            RawTopicMonitor monitor, WebhookServer server, AtomicBoolean closed) {
+        this.closed = closed;
         this.config = config;
         this.watcher = watcher;
         this.publisher = publisher;
@@ -64,8 +73,19 @@ public final class IngressService implements AutoCloseable {
      * @throws IllegalStateException  when there are no triggers, or the port cannot be bound
      */
     public static IngressService start(IngressConfig config, MeterRegistry registry) {
+        return start(config, registry, new Health());
+    }
+
+    /**
+     * As {@link #start(IngressConfig, MeterRegistry)}, reporting the producer (part
+     * {@value #PRODUCER_PART}: fenced, not authorised, unsupported or closed is a failure) and the
+     * webhook listener (part {@value #HTTP_PART}: stopped without a close) to {@code health}. A
+     * broker briefly away is not a failure: the webhook answers 503 and readiness says so.
+     */
+    public static IngressService start(IngressConfig config, MeterRegistry registry, Health health) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(health, "health");
         LOG.info("Starting ingress: {}", config);
         if (config.maxBodyBytes() < IngressConfig.PAGERDUTY_MAX_BODY_BYTES) {
             LOG.warn("{}={} is below the {} bytes PagerDuty may send: larger deliveries get 413, which PagerDuty"
@@ -94,8 +114,22 @@ public final class IngressService implements AutoCloseable {
             KafkaWebhookPublisher publisher = KafkaWebhookPublisher.create(config.kafkaProperties(),
                     config.topics().raw(), config.publishTimeout(), config.maxBodyBytes());
             started.add(publisher);
-            RawTopicMonitor monitor = new RawTopicMonitor(Admin.create(adminProperties(config)), rawTopic(config),
-                    config.readinessCheckInterval());
+            AtomicBoolean closing = new AtomicBoolean();
+            Health.Part producerPart = health.register(PRODUCER_PART);
+            publisher.onFatal(e -> {
+                if (!closing.get()) {
+                    producerPart.failed("Kafka producer cannot publish any more: " + Health.describe(e));
+                }
+            });
+            TopicPlan plan = config.topicPlan();
+            TopicDurability durability = new TopicDurability(registry);
+            RawTopicMonitor monitor = new RawTopicMonitor(Admin.create(adminProperties(config)),
+                    plan.topic(TopicPlan.Role.RAW, 1).toNewTopic(), admin -> {
+                        // the plan's replication depends on the cluster: decided once Kafka answers
+                        int brokers = TopicPlan.brokerCount(admin, RAW_TOPIC_PLAN_TIMEOUT);
+                        durability.check(admin, brokers, List.of(config.topics().raw()), RAW_TOPIC_PLAN_TIMEOUT);
+                        return plan.topic(TopicPlan.Role.RAW, brokers).toNewTopic();
+                    }, config.readinessCheckInterval());
             started.add(monitor);
             monitor.start();
 
@@ -108,7 +142,14 @@ public final class IngressService implements AutoCloseable {
             WebhookServer server = WebhookServer.start(config.bindHost(), config.port(), endpoint, metrics,
                     config.maxBodyBytes(), config.publishTimeout().plus(DRAIN_MARGIN),
                     new WebhookServer.Options(config.idleTimeout(), config.tls().orElse(null), guard));
-            return new IngressService(config, watcher, publisher, monitor, server);
+            Health.Part httpPart = health.register(HTTP_PART);
+            server.onUnexpectedStop(why -> {
+                if (!closing.get()) {
+                    httpPart.failed("webhook listener stopped: " + why);
+                }
+            });
+            IngressService service = new IngressService(config, watcher, publisher, monitor, server, closing);
+            return service;
         } catch (RuntimeException e) {
             for (int i = started.size() - 1; i >= 0; i--) {
                 closeQuietly(started.get(i));
@@ -148,12 +189,9 @@ public final class IngressService implements AutoCloseable {
         LOG.info("Ingress stopped");
     }
 
-    static NewTopic rawTopic(IngressConfig config) {
-        long maxMessageBytes = config.maxBodyBytes() + 64 * 1024;
-        return new NewTopic(config.topics().raw(), config.rawTopicPartitions(), config.rawTopicReplication())
-                .configs(Map.of(
-                        TopicConfig.RETENTION_MS_CONFIG, Long.toString(config.rawTopicRetentionMs()),
-                        TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Long.toString(maxMessageBytes)));
+    /** The raw topic as the plan creates it on a cluster of {@code brokers}. */
+    static NewTopic rawTopic(IngressConfig config, int brokers) {
+        return config.topicPlan().topic(TopicPlan.Role.RAW, brokers).toNewTopic();
     }
 
     /** The pass-through properties an Admin client understands, with bounded timeouts. */

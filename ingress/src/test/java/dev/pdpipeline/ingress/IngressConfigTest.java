@@ -36,7 +36,7 @@ class IngressConfigTest {
         assertThat(config.publishTimeout()).isEqualTo(Duration.ofMillis(3000));
         assertThat(config.triggersReloadInterval()).isEqualTo(Duration.ofMillis(5000));
         assertThat(config.rawTopicPartitions()).isEqualTo(3);
-        assertThat(config.rawTopicReplication()).isEqualTo((short) 1);
+        assertThat(config.topicPlan().explicitReplication()).as("min(3, brokers)").isEmpty();
         assertThat(config.rawTopicRetentionMs()).isEqualTo(2_592_000_000L);
         assertThat(config.topics().raw()).isEqualTo("pagerduty.webhooks.raw");
         assertThat(config.kafkaProperties().getProperty("bootstrap.servers")).isEqualTo("localhost:9092");
@@ -60,7 +60,7 @@ class IngressConfigTest {
         assertThat(config.topics().raw()).isEqualTo("pd.raw");
         assertThat(config.topics().deadLetter()).isEqualTo("pd.dlq");
         assertThat(config.rawTopicPartitions()).isEqualTo(12);
-        assertThat(config.rawTopicReplication()).isEqualTo((short) 3);
+        assertThat(config.topicPlan().replication(1)).as("RAW_TOPIC_REPLICATION, an alias").isEqualTo((short) 3);
         assertThat(config.rawTopicRetentionMs()).isEqualTo(-1);
         assertThat(config.kafkaProperties())
                 .containsEntry("bootstrap.servers", "broker-1:9093")

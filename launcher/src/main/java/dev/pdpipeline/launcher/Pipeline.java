@@ -6,6 +6,7 @@ import dev.pdpipeline.launcher.cli.LocalCommand;
 import dev.pdpipeline.launcher.cli.ProcessorCommand;
 import dev.pdpipeline.launcher.cli.ReplayCommand;
 import dev.pdpipeline.launcher.cli.SendTestEventCommand;
+import dev.pdpipeline.launcher.cli.TopicsCommand;
 import dev.pdpipeline.launcher.cli.TriggersCommand;
 import dev.pdpipeline.launcher.cli.VersionProvider;
 import picocli.CommandLine;
@@ -32,12 +33,13 @@ import picocli.CommandLine.Command;
             ReplayCommand.class,
             ExplainCommand.class,
             TriggersCommand.class,
+            TopicsCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",
-            "1:runtime failure",
+            "1:runtime failure (a part of a running service failed for good; Kafka not reachable in time)",
             "2:usage error (unknown option, bad argument)",
             "3:invalid configuration (environment variable or Trigger file)"
         })

@@ -2,6 +2,7 @@ package dev.pdpipeline.processor;
 
 import dev.pdpipeline.common.config.KafkaClientProperties;
 import dev.pdpipeline.common.topics.TopicCatalogue;
+import dev.pdpipeline.common.topics.TopicPlan;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -48,15 +49,15 @@ public final class ProcessorConfig {
     public static final String DEDUP_PURGE_BATCH = "DEDUP_PURGE_BATCH";
     /** Partitions of agent topics the processor creates; 0 means as many as the raw topic. */
     public static final String AGENT_TOPIC_PARTITIONS = "AGENT_TOPIC_PARTITIONS";
-    /** Replication factor of agent topics the processor creates. */
+    /** Older name of {@link TopicPlan#TOPIC_REPLICATION}, still read as an alias. */
     public static final String AGENT_TOPIC_REPLICATION = "AGENT_TOPIC_REPLICATION";
     /** Partitions of the raw and dead-letter topics when the processor has to create them. */
     public static final String RAW_TOPIC_PARTITIONS = "RAW_TOPIC_PARTITIONS";
     /** Same variable and default as the ingress: whichever service creates the raw topic, replay reaches as far. */
     public static final String RAW_TOPIC_RETENTION_MS = "RAW_TOPIC_RETENTION_MS";
     public static final long DEFAULT_RAW_TOPIC_RETENTION_MS = 2_592_000_000L;
-    /** Replication factor of the raw and dead-letter topics when the processor creates them. */
-    public static final String TOPIC_REPLICATION = "TOPIC_REPLICATION";
+    /** Replication factor of every topic created (see {@link TopicPlan}); unset = min(3, brokers). */
+    public static final String TOPIC_REPLICATION = TopicPlan.TOPIC_REPLICATION;
     /** How long topic creation at start (and on reload) may take. */
     public static final String TOPIC_CREATE_TIMEOUT_MS = "TOPIC_CREATE_TIMEOUT_MS";
     /** Port of /health/* and /metrics when the processor runs alone. */
@@ -93,15 +94,11 @@ public final class ProcessorConfig {
                     Importance.LOW, "Most dedup entries examined per purge run and task.")
             .define(AGENT_TOPIC_PARTITIONS, Type.INT, 0, Range.between(0, 10_000),
                     Importance.MEDIUM, "Partitions of created agent topics; 0 = as many as the raw topic.")
-            .define(AGENT_TOPIC_REPLICATION, Type.SHORT, (short) 1, Range.between(1, 32),
-                    Importance.MEDIUM, "Replication factor of created agent topics.")
             .define(RAW_TOPIC_PARTITIONS, Type.INT, 3, Range.between(1, 10_000),
                     Importance.MEDIUM, "Partitions of the raw and dead-letter topics if the processor creates them.")
             .define(RAW_TOPIC_RETENTION_MS, Type.LONG, DEFAULT_RAW_TOPIC_RETENTION_MS, ProcessorConfig::validRetention,
                     Importance.MEDIUM, "retention.ms of the raw and dead-letter topics if the processor creates them "
                             + "(-1 = forever); replay can go back this far.")
-            .define(TOPIC_REPLICATION, Type.SHORT, (short) 1, Range.between(1, 32),
-                    Importance.MEDIUM, "Replication factor of the raw and dead-letter topics if the processor creates them.")
             .define(TOPIC_CREATE_TIMEOUT_MS, Type.LONG, 60_000L, Range.between(1_000L, 600_000L),
                     Importance.LOW, "How long topic creation may take, in ms.")
             .define(MANAGEMENT_PORT, Type.INT, 8081, Range.between(0, 65535),
@@ -122,17 +119,17 @@ public final class ProcessorConfig {
     private final Duration dedupPurgeInterval;
     private final int dedupPurgeBatch;
     private final int agentTopicPartitions;
-    private final short agentTopicReplication;
+    private final TopicPlan topicPlan;
     private final int rawTopicPartitions;
     private final long rawTopicRetentionMs;
-    private final short topicReplication;
     private final Duration topicCreateTimeout;
     private final int managementPort;
     private final String managementHost;
 
-    private ProcessorConfig(Map<String, String> env, Map<String, Object> v, TopicCatalogue topics) {
+    private ProcessorConfig(Map<String, String> env, Map<String, Object> v, TopicCatalogue topics, TopicPlan plan) {
         this.env = env;
         this.topics = topics;
+        this.topicPlan = plan;
         this.triggersPath = Path.of((String) v.get(TRIGGERS_PATH));
         this.triggersReloadInterval = Duration.ofMillis((Long) v.get(TRIGGERS_RELOAD_INTERVAL_MS));
         this.applicationId = (String) v.get(APPLICATION_ID);
@@ -145,10 +142,8 @@ public final class ProcessorConfig {
         this.dedupPurgeInterval = Duration.ofMillis((Long) v.get(DEDUP_PURGE_INTERVAL_MS));
         this.dedupPurgeBatch = (Integer) v.get(DEDUP_PURGE_BATCH);
         this.agentTopicPartitions = (Integer) v.get(AGENT_TOPIC_PARTITIONS);
-        this.agentTopicReplication = (Short) v.get(AGENT_TOPIC_REPLICATION);
         this.rawTopicPartitions = (Integer) v.get(RAW_TOPIC_PARTITIONS);
         this.rawTopicRetentionMs = (Long) v.get(RAW_TOPIC_RETENTION_MS);
-        this.topicReplication = (Short) v.get(TOPIC_REPLICATION);
         this.topicCreateTimeout = Duration.ofMillis((Long) v.get(TOPIC_CREATE_TIMEOUT_MS));
         this.managementPort = (Integer) v.get(MANAGEMENT_PORT);
         this.managementHost = (String) v.get(MANAGEMENT_HOST);
@@ -176,7 +171,7 @@ public final class ProcessorConfig {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
-        return new ProcessorConfig(copy, parsed, topics);
+        return new ProcessorConfig(copy, parsed, topics, TopicPlan.fromEnv(copy));
     }
 
     /** The documented variables, for docs and {@code --help} texts. */
@@ -247,8 +242,9 @@ public final class ProcessorConfig {
         return agentTopicPartitions;
     }
 
-    public short agentTopicReplication() {
-        return agentTopicReplication;
+    /** How every topic is created (names, partitions, replication, configs). */
+    public TopicPlan topicPlan() {
+        return topicPlan;
     }
 
     public int rawTopicPartitions() {
@@ -266,10 +262,6 @@ public final class ProcessorConfig {
             throw new org.apache.kafka.common.config.ConfigException(name, value,
                     "must be -1 (keep forever) or at least 60000 ms");
         }
-    }
-
-    public short topicReplication() {
-        return topicReplication;
     }
 
     public Duration topicCreateTimeout() {
@@ -299,9 +291,8 @@ public final class ProcessorConfig {
                 + ", dedupPurgeInterval=" + dedupPurgeInterval
                 + ", dedupPurgeBatch=" + dedupPurgeBatch
                 + ", agentTopicPartitions=" + (agentTopicPartitions == 0 ? "as raw" : agentTopicPartitions)
-                + ", agentTopicReplication=" + agentTopicReplication
                 + ", rawTopicPartitions=" + rawTopicPartitions
-                + ", topicReplication=" + topicReplication
+                + ", topicPlan=" + topicPlan
                 + ", managementPort=" + managementPort
                 + ", bootstrapServers=" + KafkaClientProperties.bootstrapServers(env)
                 + "]";

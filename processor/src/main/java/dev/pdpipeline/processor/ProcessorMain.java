@@ -1,26 +1,30 @@
 package dev.pdpipeline.processor;
 
+import dev.pdpipeline.common.health.Health;
 import dev.pdpipeline.common.management.ManagementServer;
 import dev.pdpipeline.common.management.MeterRegistries;
 import dev.pdpipeline.common.trigger.TriggerConfigException;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.config.ConfigException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The processor as a process of its own (one container), configured by environment variables:
- * the service plus the management endpoints with readiness check {@code streams}. Exits 2 on a
- * configuration error and 1 when Kafka Streams fails (so the orchestrator restarts it); on
- * SIGTERM a shutdown hook closes Streams cleanly (the JVM then reports 143, as for any SIGTERM).
+ * the service plus the management endpoints with readiness check {@code streams}. Exit statuses
+ * as {@code bin/pipeline}'s: 3 on a configuration error, 1 when a part fails for good (Kafka
+ * Streams, the notes writer...), so the orchestrator restarts it; on SIGTERM a shutdown hook
+ * closes Streams cleanly (the JVM then reports 143, as for any SIGTERM).
  */
 public final class ProcessorMain {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProcessorMain.class);
-    private static final long FAILURE_CHECK_MS = 1_000;
+    /** Exit status for an invalid configuration (as {@code bin/pipeline}). */
+    static final int EXIT_CONFIG = 3;
+    /** Exit status when the processor cannot start or a part failed for good. */
+    static final int EXIT_FAILURE = 1;
 
     private ProcessorMain() {
     }
@@ -36,31 +40,34 @@ public final class ProcessorMain {
             config = ProcessorConfig.fromEnv(env);
         } catch (ConfigException e) {
             LOG.error("Invalid configuration: {}", e.getMessage());
-            return 2;
+            return EXIT_CONFIG;
         }
         PrometheusMeterRegistry registry = MeterRegistries.prometheus();
+        Health health = new Health();
         ProcessorService service;
         try {
-            service = ProcessorService.start(config, registry);
-        } catch (TriggerConfigException e) {
-            LOG.error("Invalid triggers: {}", e.getMessage());
-            return 2;
+            service = ProcessorService.start(config, registry, health);
+        } catch (TriggerConfigException | ConfigException e) {
+            LOG.error("Invalid configuration: {}", e.getMessage());
+            return EXIT_CONFIG;
         } catch (IllegalArgumentException e) {
             LOG.error("Cannot start the processor: {}", e.getMessage());
-            return 2;
+            return EXIT_CONFIG;
         } catch (RuntimeException e) {
             LOG.error("Cannot start the processor", e);
-            return 1;
+            return EXIT_FAILURE;
         }
         ManagementServer management;
         try {
-            management = ManagementServer.start(config.managementHost(), config.managementPort(), registry)
+            management = ManagementServer.start(config.managementHost(), config.managementPort(), registry, health)
                     .addReadinessCheck("streams", service::isReady);
         } catch (RuntimeException e) {
             LOG.error("Cannot start the management endpoints: {}", e.getMessage());
             service.close();
-            return 1;
+            return EXIT_FAILURE;
         }
+        CountDownLatch failed = new CountDownLatch(1);
+        health.onFailure(f -> failed.countDown());
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             LOG.info("Shutting down the processor");
@@ -70,11 +77,21 @@ public final class ProcessorMain {
         }, "processor-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            while (!stopped.await(FAILURE_CHECK_MS, TimeUnit.MILLISECONDS)) {
-                if (service.hasFailed()) {
-                    LOG.error("Kafka Streams is {}; exiting so the processor is restarted", service.state());
-                    return 1; // System.exit runs the hook, which closes everything
+            Thread waiter = new Thread(() -> {
+                try {
+                    stopped.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
+                failed.countDown();
+            }, "processor-stop-waiter");
+            waiter.setDaemon(true);
+            waiter.start();
+            failed.await();
+            if (stopped.getCount() > 0) {
+                LOG.error("{}; exiting with status {} so the processor is restarted",
+                        health.failure().map(Object::toString).orElse("a part failed"), EXIT_FAILURE);
+                return EXIT_FAILURE; // System.exit runs the hook, which closes everything
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,6 +1,10 @@
 package dev.pdpipeline.processor;
 
+import dev.pdpipeline.common.health.Health;
 import dev.pdpipeline.common.kafka.TopicAdmin;
+import dev.pdpipeline.common.topics.TopicDurability;
+import dev.pdpipeline.common.topics.TopicPlan;
+import dev.pdpipeline.common.trigger.Trigger;
 import dev.pdpipeline.common.topics.TopicCatalogue;
 import dev.pdpipeline.common.trigger.TriggerLoader;
 import dev.pdpipeline.common.trigger.TriggerSet;
@@ -17,6 +21,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -29,7 +35,6 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
@@ -50,6 +55,11 @@ public final class ProcessorService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessorService.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
+    /** Health part of Kafka Streams. */
+    public static final String STREAMS_PART = "kafka-streams";
+    /** Health part of the thread that retries a trigger set whose topics could not be created. */
+    public static final String TRIGGER_RETRY_PART = "trigger-retry";
+
     private final ProcessorConfig config;
     private final Admin admin;
     private final TriggerWatcher watcher;
@@ -57,6 +67,9 @@ public final class ProcessorService implements AutoCloseable {
     private final KafkaStreams streams;
     private final KafkaStreamsMetrics streamsMetrics;
     private volatile NotesWriter notes;
+    private volatile Health.Part streamsPart;
+    private final java.util.concurrent.atomic.AtomicReference<String> streamsFailure =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private final AtomicBoolean everRunning = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -81,8 +94,19 @@ public final class ProcessorService implements AutoCloseable {
      * @throws IllegalStateException    when the topics cannot be created
      */
     public static ProcessorService start(ProcessorConfig config, MeterRegistry registry) {
+        return start(config, registry, new Health());
+    }
+
+    /**
+     * As {@link #start(ProcessorConfig, MeterRegistry)}, reporting Kafka Streams (part
+     * {@value #STREAMS_PART}) and the trigger retry thread (part {@value #TRIGGER_RETRY_PART}) to
+     * {@code health}: Streams in {@code ERROR}, or {@code NOT_RUNNING} without {@link #close()},
+     * is a failure; {@code REBALANCING} after having run is only degraded.
+     */
+    public static ProcessorService start(ProcessorConfig config, MeterRegistry registry, Health health) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(health, "health");
         TopicCatalogue topics = config.topics();
         Admin admin = null;
         TriggerWatcher watcher = null;
@@ -93,26 +117,28 @@ public final class ProcessorService implements AutoCloseable {
         TriggerLoader loader = new TriggerLoader(config.env());
         TriggerSet initial = loader.load(config.triggersPath());
         NotesConfig notesConfig = NotesConfig.fromEnv(config.env());
-        notesConfig.validate(initial);
+        TopicPlan plan = config.topicPlan();
+        Consumer<TriggerSet> validator = set -> validate(set, notesConfig, topics);
+        validator.accept(initial);
         try {
             admin = Admin.create(config.kafkaClientProperties());
             Admin a = admin;
-            TopicAdmin.ensureTopics(admin, List.of(
-                    new NewTopic(topics.raw(), config.rawTopicPartitions(), config.topicReplication())
-                            .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(config.rawTopicRetentionMs()))),
-                    new NewTopic(topics.deadLetter(), config.rawTopicPartitions(), config.topicReplication())
-                            .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(config.rawTopicRetentionMs()))),
-                    new NewTopic(topics.requestLog(), config.rawTopicPartitions(), config.topicReplication())
-                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))),
+            int brokers = TopicPlan.brokerCount(admin, config.topicCreateTimeout());
+            // every topic of the plan: routing's own, and the notes writer's (created here with the
+            // planned settings, so the writer finds them in place)
+            List<TopicPlan.Spec> fixed = plan.fixedTopics(brokers);
+            TopicAdmin.ensureTopics(admin, fixed.stream().map(TopicPlan.Spec::toNewTopic).toList(),
                     config.topicCreateTimeout());
-            int agentPartitions = config.agentTopicPartitions() > 0 ? config.agentTopicPartitions()
-                    : partitionsOf(admin, topics.raw(), config.topicCreateTimeout());
+            TopicDurability durability = new TopicDurability(registry);
+            durability.check(admin, brokers, fixed.stream().filter(t -> t.role().durable())
+                    .map(TopicPlan.Spec::name).toList(), config.topicCreateTimeout());
+            int rawPartitions = partitionsOf(admin, topics.raw(), config.topicCreateTimeout());
 
             if (initial.enabled().isEmpty()) {
                 LOG.warn("No enabled trigger in {}: nothing will be routed until one is added", config.triggersPath());
             }
-            ActiveTriggers active = new ActiveTriggers(initial, topics,
-                    names -> ensureAgentTopics(a, names, agentPartitions, config), registry);
+            ActiveTriggers active = new ActiveTriggers(initial, topics, validator,
+                    names -> ensureAgentTopics(a, plan, names, rawPartitions, brokers, durability, config), registry);
             watcher = new TriggerWatcher(config.triggersPath(), loader, config.triggersReloadInterval(),
                     active::offer, active::rejected);
             TriggerSet watched = watcher.start();
@@ -125,11 +151,16 @@ public final class ProcessorService implements AutoCloseable {
                 return t;
             });
             long retryMs = config.triggersReloadInterval().toMillis();
+            Health.Part retryPart = health.register(TRIGGER_RETRY_PART);
             retries.scheduleWithFixedDelay(() -> {
                 try {
                     active.retryPending();
                 } catch (RuntimeException e) {
                     LOG.warn("Retrying the pending trigger set failed: {}", e.toString());
+                } catch (Error e) {
+                    // a scheduled task that throws is never run again: say so rather than go quiet
+                    retryPart.failed(e);
+                    throw e;
                 }
             }, retryMs, retryMs, TimeUnit.MILLISECONDS);
 
@@ -145,16 +176,15 @@ public final class ProcessorService implements AutoCloseable {
             io.micrometer.core.instrument.Gauge.builder("pdpipeline.processor.ready", service, s -> s.isReady() ? 1 : 0)
                     .description("1 when routing runs and the notes writer has restored its state, else 0")
                     .register(registry);
-            streams.setStateListener((newState, oldState) -> {
-                LOG.info("Kafka Streams state {} -> {}", oldState, newState);
-                if (newState == KafkaStreams.State.RUNNING) {
-                    service.everRunning.set(true);
-                }
-            });
+            Health.Part streamsPart = health.register(STREAMS_PART);
+            service.streamsPart = streamsPart;
+            streams.setStateListener((newState, oldState) -> service.onStateChange(newState, oldState));
             streams.setUncaughtExceptionHandler(e -> {
-                // Kafka errors that reach here (e.g. a record the broker refuses) must not be
-                // skipped silently: stop, report not-ready, let the orchestrator restart us.
+                // Kafka errors that reach here (a record the broker refuses, a deleted source
+                // topic) must not be skipped silently: stop the client and fail the process, so
+                // that the orchestrator restarts it and /health/live says why meanwhile.
                 LOG.error("Stream thread failed; shutting the processor down", e);
+                service.streamsFailure.compareAndSet(null, Health.describe(rootCause(e)));
                 return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             });
             streams.start();
@@ -258,12 +288,63 @@ public final class ProcessorService implements AutoCloseable {
         LOG.info("Processor stopped");
     }
 
-    private static void ensureAgentTopics(Admin admin, Collection<String> names, int partitions,
-            ProcessorConfig config) {
+    /**
+     * The checks a trigger set passes before it is used, at start and on every reload: notes
+     * settings ({@link NotesConfig#validate}) and legal agent topic names.
+     */
+    static void validate(TriggerSet set, NotesConfig notesConfig, TopicCatalogue topics) {
+        notesConfig.validate(set);
+        for (Trigger trigger : set.triggers()) {
+            if (!topics.isLegalAgentName(trigger.agent())) {
+                topics.agentTopic(trigger.agent()); // throws, naming the agent
+            }
+        }
+    }
+
+    /** Streams state changes: what they mean for the process's health. */
+    private void onStateChange(KafkaStreams.State newState, KafkaStreams.State oldState) {
+        LOG.info("Kafka Streams state {} -> {}", oldState, newState);
+        Health.Part part = streamsPart;
+        switch (newState) {
+            case RUNNING -> {
+                everRunning.set(true);
+                part.up();
+            }
+            case REBALANCING -> {
+                if (everRunning.get()) {
+                    part.degraded("rebalancing");
+                }
+            }
+            case ERROR -> part.failed("Kafka Streams is in state ERROR"
+                    + Optional.ofNullable(streamsFailure.get()).map(r -> ": " + r).orElse(""));
+            case NOT_RUNNING, PENDING_SHUTDOWN -> {
+                if (!closed.get() && newState == KafkaStreams.State.NOT_RUNNING) {
+                    part.failed("Kafka Streams stopped (NOT_RUNNING) without a shutdown request"
+                            + Optional.ofNullable(streamsFailure.get()).map(r -> ": " + r).orElse(""));
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private static Throwable rootCause(Throwable t) {
+        Throwable c = t;
+        // StreamsException wraps the interesting one, usually once or twice
+        while (c.getCause() != null && c.getCause() != c
+                && c instanceof org.apache.kafka.streams.errors.StreamsException) {
+            c = c.getCause();
+        }
+        return c;
+    }
+
+    private static void ensureAgentTopics(Admin admin, TopicPlan plan, Collection<String> names, int rawPartitions,
+            int brokers, TopicDurability durability, ProcessorConfig config) {
         List<NewTopic> topics = names.stream()
-                .map(name -> new NewTopic(name, partitions, config.agentTopicReplication()))
+                .map(name -> plan.agentTopic(name, rawPartitions, brokers).toNewTopic())
                 .toList();
         TopicAdmin.ensureTopics(admin, topics, config.topicCreateTimeout());
+        durability.check(admin, brokers, names, config.topicCreateTimeout());
     }
 
     private static int partitionsOf(Admin admin, String topic, Duration timeout) {

@@ -25,7 +25,7 @@ class ProcessorConfigTest {
         assertThat(config.triggersReloadInterval()).isEqualTo(Duration.ofSeconds(5));
         assertThat(config.triggersPath()).isEqualTo(Path.of("triggers"));
         assertThat(config.agentTopicPartitions()).isZero();
-        assertThat(config.agentTopicReplication()).isEqualTo((short) 1);
+        assertThat(config.topicPlan().explicitReplication()).as("min(3, brokers)").isEmpty();
         assertThat(config.managementPort()).isEqualTo(8081);
         assertThat(config.topics().raw()).isEqualTo("pagerduty.webhooks.raw");
         assertThat(config.topics().deadLetter()).isEqualTo("pagerduty.webhooks.dlq");
@@ -55,7 +55,7 @@ class ProcessorConfigTest {
         assertThat(config.numStreamThreads()).isEqualTo(4);
         assertThat(config.dedupWindow()).isEqualTo(Duration.ofHours(96));
         assertThat(config.agentTopicPartitions()).isEqualTo(12);
-        assertThat(config.agentTopicReplication()).isEqualTo((short) 3);
+        assertThat(config.topicPlan().replication(1)).as("AGENT_TOPIC_REPLICATION, an alias").isEqualTo((short) 3);
         assertThat(config.managementPort()).isEqualTo(9000);
         assertThat(config.topics().deadLetter()).isEqualTo("my.dlq");
     }

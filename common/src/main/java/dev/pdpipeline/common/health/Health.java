@@ -1,7 +1,10 @@
 package dev.pdpipeline.common.health;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +28,11 @@ public final class Health {
 
     private static final Logger LOG = LoggerFactory.getLogger(Health.class);
 
+    /** Gauge per part, tag {@code part}: 1 up, 0.5 degraded, 0 failed. */
+    public static final String PART_GAUGE = "pdpipeline.health.part";
+    /** Gauge: 1 while the process is live. */
+    public static final String LIVE_GAUGE = "pdpipeline.health.live";
+
     /** What a part says of itself. */
     public enum State { UP, DEGRADED, FAILED }
 
@@ -43,6 +51,7 @@ public final class Health {
     private final Clock clock;
     private final Map<String, Status> parts = new LinkedHashMap<>();
     private final List<Consumer<Failure>> listeners = new CopyOnWriteArrayList<>();
+    private final List<MeterRegistry> registries = new ArrayList<>();
     private Failure firstFailure;
 
     public Health() {
@@ -58,18 +67,63 @@ public final class Health {
      *
      * @param name short, stable and unique within the process, e.g. {@code kafka-streams}
      */
-    public synchronized Part register(String name) {
+    public Part register(String name) {
         Objects.requireNonNull(name, "name");
-        if (parts.containsKey(name)) {
-            throw new IllegalArgumentException("health part already registered: " + name);
+        List<MeterRegistry> bound;
+        synchronized (this) {
+            if (parts.containsKey(name)) {
+                throw new IllegalArgumentException("health part already registered: " + name);
+            }
+            parts.put(name, new Status(State.UP, "", clock.instant()));
+            bound = List.copyOf(registries);
         }
-        parts.put(name, new Status(State.UP, "", clock.instant()));
+        bound.forEach(r -> partGauge(r, name));
         return new Part(name);
     }
 
     /** Every registered part with its state, in registration order. */
     public synchronized Map<String, Status> parts() {
-        return Map.copyOf(new LinkedHashMap<>(parts));
+        return java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parts));
+    }
+
+    /**
+     * Exports {@value #PART_GAUGE} per part (1 up, 0.5 degraded, 0 failed) and {@value #LIVE_GAUGE}
+     * (1 live, 0 not), for parts registered before and after this call.
+     */
+    public Health bindTo(MeterRegistry registry) {
+        Objects.requireNonNull(registry, "registry");
+        List<String> existing;
+        synchronized (this) {
+            if (registries.contains(registry)) {
+                return this;
+            }
+            registries.add(registry);
+            existing = List.copyOf(parts.keySet());
+        }
+        Gauge.builder(LIVE_GAUGE, this, h -> h.isLive() ? 1 : 0)
+                .description("1 while no part of the process has failed for good, else 0 (the process exits)")
+                .register(registry);
+        existing.forEach(name -> partGauge(registry, name));
+        return this;
+    }
+
+    private void partGauge(MeterRegistry registry, String name) {
+        Gauge.builder(PART_GAUGE, this, h -> h.value(name))
+                .description("Health of one long-running part: 1 up, 0.5 degraded, 0 failed")
+                .tag("part", name)
+                .register(registry);
+    }
+
+    private synchronized double value(String name) {
+        Status status = parts.get(name);
+        if (status == null) {
+            return Double.NaN;
+        }
+        return switch (status.state()) {
+            case UP -> 1.0;
+            case DEGRADED -> 0.5;
+            case FAILED -> 0.0;
+        };
     }
 
     /** The first part that failed for good, if any. */

@@ -1,6 +1,10 @@
 package dev.pdpipeline.common.management;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import dev.pdpipeline.common.health.Health;
+import dev.pdpipeline.common.json.Json;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -10,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
@@ -25,9 +30,12 @@ import org.slf4j.LoggerFactory;
  * local run shares one port).
  *
  * <ul>
- *   <li>{@code GET /health/live}: 200 while the process runs.</li>
- *   <li>{@code GET /health/ready}: 200 when every registered check passes, else 503; the body
- *       lists each check.</li>
+ *   <li>{@code GET /health/live}: 200 while no part of the process's {@link Health} has failed
+ *       for good ({@code status} {@code UP}, or {@code DEGRADED} when a part is only impaired),
+ *       503 with {@code status} {@code DOWN} and the {@code failed} part, its reason and time once
+ *       one has; {@code parts} lists every part with its state.</li>
+ *   <li>{@code GET /health/ready}: 200 when the process is live and every registered check
+ *       passes, else 503; the body lists each check (and {@code live}).</li>
  *   <li>{@code GET /metrics}: Prometheus text format.</li>
  * </ul>
  */
@@ -39,10 +47,12 @@ public final class ManagementServer implements AutoCloseable {
     private final ExecutorService executor;
     private final PrometheusMeterRegistry registry;
     private final Map<String, BooleanSupplier> readiness = new LinkedHashMap<>();
+    private final Health health;
 
-    private ManagementServer(HttpServer server, PrometheusMeterRegistry registry) {
+    private ManagementServer(HttpServer server, PrometheusMeterRegistry registry, Health health) {
         this.server = server;
         this.registry = registry;
+        this.health = health;
         this.executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "management-http");
             t.setDaemon(true);
@@ -63,10 +73,20 @@ public final class ManagementServer implements AutoCloseable {
      * @param registry the registry whose meters {@code /metrics} serves
      */
     public static ManagementServer start(String host, int port, PrometheusMeterRegistry registry) {
+        return start(host, port, registry, new Health());
+    }
+
+    /**
+     * Starts the server, {@code /health/live} answering from {@code health} (whose gauges are
+     * bound to {@code registry}).
+     */
+    public static ManagementServer start(String host, int port, PrometheusMeterRegistry registry, Health health) {
         Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(health, "health");
+        health.bindTo(registry);
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 0);
-            ManagementServer management = new ManagementServer(server, registry);
+            ManagementServer management = new ManagementServer(server, registry, health);
             server.start();
             LOG.info("Management endpoints on http://{}:{}/ (health/live, health/ready, metrics)",
                     host, server.getAddress().getPort());
@@ -89,14 +109,49 @@ public final class ManagementServer implements AutoCloseable {
 
     /** Whether every readiness check passes now. */
     public synchronized boolean isReady() {
-        return readiness.values().stream().allMatch(ManagementServer::safely);
+        return health.isLive() && readiness.values().stream().allMatch(ManagementServer::safely);
+    }
+
+    /** The health this server reports on {@code /health/live}. */
+    public Health health() {
+        return health;
     }
 
     private void live(HttpExchange exchange) throws IOException {
         if (!isGet(exchange)) {
             return;
         }
-        respond(exchange, 200, "application/json", "{\"status\":\"UP\"}");
+        boolean live = health.isLive();
+        respond(exchange, live ? 200 : 503, "application/json", liveBody(health));
+    }
+
+    /** The {@code /health/live} body: status, the first failure (when any) and every part. */
+    static String liveBody(Health health) {
+        ObjectNode body = Json.mapper().createObjectNode();
+        Optional<Health.Failure> failure = health.failure();
+        Map<String, Health.Status> parts = health.parts();
+        boolean degraded = parts.values().stream().anyMatch(s -> s.state() == Health.State.DEGRADED);
+        body.put("status", failure.isPresent() ? "DOWN" : degraded ? "DEGRADED" : "UP");
+        failure.ifPresent(f -> {
+            ObjectNode failed = body.putObject("failed");
+            failed.put("part", f.part());
+            failed.put("reason", f.reason());
+            failed.put("at", f.at().toString());
+        });
+        ObjectNode partsNode = body.putObject("parts");
+        parts.forEach((name, status) -> {
+            ObjectNode part = partsNode.putObject(name);
+            part.put("state", status.state().name());
+            if (!status.reason().isEmpty()) {
+                part.put("reason", status.reason());
+            }
+            part.put("since", status.since().toString());
+        });
+        try {
+            return Json.mapper().writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void ready(HttpExchange exchange) throws IOException {
@@ -104,7 +159,8 @@ public final class ManagementServer implements AutoCloseable {
             return;
         }
         StringBuilder checks = new StringBuilder();
-        boolean all = true;
+        boolean all = health.isLive();
+        checks.append("\"live\":\"").append(all ? "UP" : "DOWN").append('"');
         synchronized (this) {
             for (Map.Entry<String, BooleanSupplier> e : readiness.entrySet()) {
                 boolean ok = safely(e.getValue());

@@ -42,6 +42,8 @@ public final class WebhookServer implements AutoCloseable {
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
 
     private final Javalin app;
+    private volatile boolean closing;
+    private volatile java.util.function.Consumer<String> onUnexpectedStop = why -> { };
     private final IngressMetrics metrics;
     private final boolean tls;
 
@@ -120,6 +122,17 @@ public final class WebhookServer implements AutoCloseable {
             config.http.defaultContentType = JSON;
             config.http.prefer405over404 = false;
             config.jetty.modifyServer(server -> {
+                server.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
+                    @Override
+                    public void lifeCycleFailure(org.eclipse.jetty.util.component.LifeCycle event, Throwable cause) {
+                        unexpectedStop("Jetty failed: " + cause);
+                    }
+
+                    @Override
+                    public void lifeCycleStopped(org.eclipse.jetty.util.component.LifeCycle event) {
+                        unexpectedStop("Jetty stopped");
+                    }
+                });
                 server.setStopTimeout(drainTimeout.toMillis());
                 server.insertHandler(new GracefulHandler());
                 ErrorHandler errors = new ErrorHandler();
@@ -225,9 +238,21 @@ public final class WebhookServer implements AutoCloseable {
         return app.port();
     }
 
+    /** Called when the listener stops or fails without {@link #close()} (the ingress then fails). */
+    public void onUnexpectedStop(java.util.function.Consumer<String> listener) {
+        this.onUnexpectedStop = Objects.requireNonNull(listener, "listener");
+    }
+
+    private void unexpectedStop(String why) {
+        if (!closing) {
+            onUnexpectedStop.accept(why);
+        }
+    }
+
     /** Stops accepting, lets requests in flight finish (up to the drain timeout), then stops. */
     @Override
     public void close() {
+        closing = true;
         try {
             app.stop();
         } catch (RuntimeException e) {

@@ -11,7 +11,14 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import java.util.function.Consumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -36,6 +43,7 @@ public final class KafkaWebhookPublisher implements WebhookPublisher, AutoClosea
 
     private final Producer<String, byte[]> producer;
     private final String topic;
+    private volatile Consumer<Throwable> onFatal = e -> { };
 
     /** Wraps an existing producer (tests use a mock); it is closed by {@link #close(Duration)}. */
     public KafkaWebhookPublisher(Producer<String, byte[]> producer, String topic) {
@@ -94,14 +102,39 @@ public final class KafkaWebhookPublisher implements WebhookPublisher, AutoClosea
                 if (exception == null) {
                     result.complete(new PublishReceipt(metadata.topic(), metadata.partition(), metadata.offset()));
                 } else {
+                    reportIfFatal(exception);
                     result.completeExceptionally(classify(exception));
                 }
             });
         } catch (RuntimeException e) {
             // send() itself fails when metadata does not arrive within max.block.ms, or when closed
+            reportIfFatal(e);
             result.completeExceptionally(classify(e));
         }
         return result;
+    }
+
+    /**
+     * Called with an error after which this producer can never publish again (fenced, not
+     * authorised, unsupported by the broker, closed); the service then fails for good.
+     */
+    public void onFatal(Consumer<Throwable> listener) {
+        this.onFatal = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** Errors no retry can fix; a broker briefly away (timeouts, not-leader...) is not one. */
+    static boolean isFatal(Throwable e) {
+        return e instanceof ProducerFencedException || e instanceof InvalidProducerEpochException
+                || e instanceof AuthorizationException || e instanceof UnsupportedVersionException
+                || (e instanceof IllegalStateException && String.valueOf(e.getMessage()).contains("closed"))
+                || (e instanceof KafkaException && !(e instanceof RetriableException) && e.getCause() != null
+                        && isFatal(e.getCause()));
+    }
+
+    private void reportIfFatal(Throwable e) {
+        if (isFatal(e)) {
+            onFatal.accept(e);
+        }
     }
 
     ProducerRecord<String, byte[]> toRecord(RawDelivery delivery) {

@@ -29,7 +29,8 @@ public final class RawTopicMonitor implements AutoCloseable {
     static final Duration ENSURE_TIMEOUT = Duration.ofSeconds(15);
 
     private final Admin admin;
-    private final NewTopic topic;
+    private final java.util.function.Function<Admin, NewTopic> planner;
+    private volatile NewTopic topic;
     private final Duration interval;
     private final Duration checkTimeout;
     private final ScheduledExecutorService scheduler;
@@ -43,8 +44,18 @@ public final class RawTopicMonitor implements AutoCloseable {
      * @param interval time between checks (and between creation attempts while Kafka is down)
      */
     public RawTopicMonitor(Admin admin, NewTopic topic, Duration interval) {
+        this(admin, topic, a -> topic, interval);
+    }
+
+    /**
+     * @param planner the raw topic as it should be created, decided once Kafka answers (the topic
+     *                plan's replication depends on the number of brokers)
+     */
+    public RawTopicMonitor(Admin admin, NewTopic provisional, java.util.function.Function<Admin, NewTopic> planner,
+            Duration interval) {
         this.admin = Objects.requireNonNull(admin, "admin");
-        this.topic = Objects.requireNonNull(topic, "topic");
+        this.topic = Objects.requireNonNull(provisional, "provisional");
+        this.planner = Objects.requireNonNull(planner, "planner");
         this.interval = Objects.requireNonNull(interval, "interval");
         long checkMs = Math.max(1_000, Math.min(5_000, interval.toMillis()));
         this.checkTimeout = Duration.ofMillis(checkMs);
@@ -68,6 +79,7 @@ public final class RawTopicMonitor implements AutoCloseable {
     private void check() {
         try {
             if (!ensured) {
+                topic = planner.apply(admin);
                 TopicAdmin.ensureTopics(admin, List.of(topic), ENSURE_TIMEOUT);
                 ensured = true;
                 markReady(true, null);

@@ -16,8 +16,7 @@ public final class IngressCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         IngressConfig config = IngressConfig.fromEnv(Environment.current());
-        Lifecycle.serve("ingress", registry -> IngressService.start(config, registry), IngressService::isReady,
-                config.managementHost(), config.managementPort());
-        return 0;
+        return Lifecycle.serve("ingress", (registry, health) -> IngressService.start(config, registry, health),
+                IngressService::isReady, config.managementHost(), config.managementPort());
     }
 }

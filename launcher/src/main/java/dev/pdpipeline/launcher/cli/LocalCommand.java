@@ -52,7 +52,6 @@ public final class LocalCommand implements Callable<Integer> {
         Map<String, String> localEnv = LocalPipeline.withLocalDefaults(env, home);
         LocalPipeline pipeline = LocalPipeline.start(localEnv);
         LocalCommandBanner.print(spec.commandLine().getOut(), pipeline, localEnv);
-        Lifecycle.awaitShutdown(pipeline.resources());
-        return 0;
+        return Lifecycle.awaitShutdown(pipeline.resources(), pipeline.health());
     }
 }

@@ -17,8 +17,7 @@ public final class ProcessorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         ProcessorConfig config = ProcessorConfig.fromEnv(Environment.current());
-        Lifecycle.serve("processor", registry -> ProcessorService.start(config, registry), ProcessorService::isReady,
-                config.managementHost(), config.managementPort());
-        return 0;
+        return Lifecycle.serve("processor", (registry, health) -> ProcessorService.start(config, registry, health),
+                ProcessorService::isReady, config.managementHost(), config.managementPort());
     }
 }

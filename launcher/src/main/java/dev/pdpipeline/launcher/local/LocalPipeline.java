@@ -1,6 +1,7 @@
 package dev.pdpipeline.launcher.local;
 
 import dev.pdpipeline.common.config.KafkaClientProperties;
+import dev.pdpipeline.common.health.Health;
 import dev.pdpipeline.common.kafka.EmbeddedKafka;
 import dev.pdpipeline.common.management.ManagementServer;
 import dev.pdpipeline.common.management.MeterRegistries;
@@ -49,9 +50,11 @@ public final class LocalPipeline implements AutoCloseable {
     private final IngressService ingress;
     private final ManagementServer management;
     private final Map<String, String> effectiveEnv;
+    private final Health health;
 
     private LocalPipeline(List<AutoCloseable> running, EmbeddedKafka kafka, IngressService ingress,
-            ManagementServer management, Map<String, String> effectiveEnv) {
+            ManagementServer management, Map<String, String> effectiveEnv, Health health) {
+        this.health = health;
         this.running = running;
         this.kafka = kafka;
         this.ingress = ingress;
@@ -87,6 +90,7 @@ public final class LocalPipeline implements AutoCloseable {
         }
 
         List<AutoCloseable> running = new ArrayList<>();
+        Health health = new Health();
         try {
             LOG.info("Starting embedded Kafka on {}:{} with data in {}", broker.host(), broker.port(), dataDir.resolve("kafka"));
             EmbeddedKafka kafka = EmbeddedKafka.builder()
@@ -99,7 +103,9 @@ public final class LocalPipeline implements AutoCloseable {
             clientEnv.put(KafkaClientProperties.BOOTSTRAP_SERVERS_ENV, kafka.bootstrapServers());
 
             PrometheusMeterRegistry registry = MeterRegistries.prometheus();
-            ProcessorService processor = ProcessorService.start(ProcessorConfig.fromEnv(clientEnv), registry);
+            // one health for the whole process: a failed part of either service ends the local run
+            health.bindTo(registry);
+            ProcessorService processor = ProcessorService.start(ProcessorConfig.fromEnv(clientEnv), registry, health);
             running.add(0, processor);
             if (!"false".equalsIgnoreCase(env.getOrDefault(LOCAL_EXAMPLE_AGENT_ENV, "true"))) {
                 // consumes agent.diagnostic-agent.requests and answers on agent.results
@@ -108,15 +114,15 @@ public final class LocalPipeline implements AutoCloseable {
                 LOG.info("Example agent '{}' answering its requests (set {}=false to leave it out)",
                         agent.settings().agentName(), LOCAL_EXAMPLE_AGENT_ENV);
             }
-            IngressService ingress = IngressService.start(IngressConfig.fromEnv(clientEnv), registry);
+            IngressService ingress = IngressService.start(IngressConfig.fromEnv(clientEnv), registry, health);
             running.add(0, ingress);
             ManagementServer management = ManagementServer.start(
-                            ingressConfig.managementHost(), ingressConfig.managementPort(), registry)
+                            ingressConfig.managementHost(), ingressConfig.managementPort(), registry, health)
                     .addReadinessCheck("ingress", ingress::isReady)
                     .addReadinessCheck("processor", processor::isReady);
             running.add(0, management);
             LOG.debug("Processor config: {}", processorConfig);
-            return new LocalPipeline(running, kafka, ingress, management, clientEnv);
+            return new LocalPipeline(running, kafka, ingress, management, clientEnv, health);
         } catch (RuntimeException e) {
             closeAll(running);
             throw e;
@@ -133,6 +139,11 @@ public final class LocalPipeline implements AutoCloseable {
 
     public int managementPort() {
         return management.port();
+    }
+
+    /** The one health of the local run's parts (ingress and processor). */
+    public Health health() {
+        return health;
     }
 
     /** Whether both services are ready. */

@@ -34,7 +34,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -361,9 +360,8 @@ public final class Replayer {
                 Options options, int rawPartitions) {
             if (ready.add(topic)) {
                 // A backfill may run before the processor has reloaded the new Trigger and created its topic.
-                int partitions = config.agentTopicPartitions() > 0 ? config.agentTopicPartitions() : rawPartitions;
-                TopicAdmin.ensureTopics(admin, List.of(new NewTopic(topic, partitions, config.agentTopicReplication())),
-                        timeout);
+                TopicAdmin.ensureTopics(admin, List.of(config.topicPlan().agentTopic(topic, rawPartitions,
+                        dev.pdpipeline.common.topics.TopicPlan.brokerCount(admin, timeout)).toNewTopic()), timeout);
             }
             if (!inTransaction) {
                 producer.beginTransaction();

@@ -2,6 +2,7 @@ package dev.pdpipeline.processor.notes;
 
 import dev.pdpipeline.common.kafka.TopicAdmin;
 import dev.pdpipeline.common.topics.TopicCatalogue;
+import dev.pdpipeline.common.topics.TopicPlan;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.processor.pagerduty.PagerDutyCaller;
 import dev.pdpipeline.processor.pagerduty.PagerDutyClient;
@@ -157,17 +158,23 @@ public final class NotesWriter implements AutoCloseable {
     }
 
     /**
-     * The topics the writer needs: results and results DLQ ({@code delete}), request log and
-     * ledger ({@code compact}).
+     * The topics the writer needs, as the topic plan creates them: results and results DLQ
+     * ({@code delete}), request log and ledger ({@code compact}); {@code min.insync.replicas=2}
+     * where {@code replication} is 3 or more. The processor creates them from the plan before the
+     * writer starts, so this only matters when the writer runs on its own.
      */
     public static List<NewTopic> topicsToEnsure(TopicCatalogue topics, int partitions, short replication) {
         Objects.requireNonNull(topics, "topics");
-        Map<String, String> compact = Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
-        return List.of(
-                new NewTopic(topics.results(), partitions, replication),
-                new NewTopic(topics.resultsDeadLetter(), partitions, replication),
-                new NewTopic(topics.requestLog(), partitions, replication).configs(compact),
-                new NewTopic(topics.resultsLedger(), partitions, replication).configs(compact));
+        Map<String, String> env = new java.util.HashMap<>();
+        env.put(TopicCatalogue.RESULTS_TOPIC_ENV, topics.results());
+        env.put(TopicCatalogue.RESULTS_DLQ_TOPIC_ENV, topics.resultsDeadLetter());
+        env.put(TopicCatalogue.REQUEST_LOG_TOPIC_ENV, topics.requestLog());
+        env.put(TopicCatalogue.RESULTS_LEDGER_TOPIC_ENV, topics.resultsLedger());
+        env.put(TopicPlan.NOTES_TOPIC_PARTITIONS, Integer.toString(partitions));
+        env.put(TopicPlan.TOPIC_REPLICATION, Short.toString(replication));
+        return TopicPlan.fromEnv(env).topics(replication, List.of(TopicPlan.Role.RESULTS,
+                        TopicPlan.Role.RESULTS_DEAD_LETTER, TopicPlan.Role.REQUEST_LOG, TopicPlan.Role.LEDGER))
+                .stream().map(TopicPlan.Spec::toNewTopic).toList();
     }
 
     /** Request log and ledger restored and the consumer has joined its group (or the writer is disabled). */

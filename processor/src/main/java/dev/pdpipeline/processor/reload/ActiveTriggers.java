@@ -31,6 +31,7 @@ public final class ActiveTriggers implements Supplier<TriggerSet> {
     public static final String ENABLED = "pdpipeline.processor.triggers.enabled";
 
     private final TopicCatalogue topics;
+    private final Consumer<TriggerSet> validator;
     private final Consumer<Collection<String>> topicEnsurer;
     private final Set<String> ensuredTopics = new LinkedHashSet<>();
     private final Counter reloads;
@@ -49,7 +50,21 @@ public final class ActiveTriggers implements Supplier<TriggerSet> {
      */
     public ActiveTriggers(TriggerSet initial, TopicCatalogue topics, Consumer<Collection<String>> topicEnsurer,
             MeterRegistry registry) {
+        this(initial, topics, set -> { }, topicEnsurer, registry);
+    }
+
+    /**
+     * As {@link #ActiveTriggers(TriggerSet, TopicCatalogue, Consumer, MeterRegistry)}, every set
+     * (the initial one and each reload) first going through {@code validator}: the same checks
+     * a set passes at start, so a reload can never bring in what a start would refuse.
+     *
+     * @param validator throws (with a message naming the trigger and field) for a set that must
+     *                  not be used
+     */
+    public ActiveTriggers(TriggerSet initial, TopicCatalogue topics, Consumer<TriggerSet> validator,
+            Consumer<Collection<String>> topicEnsurer, MeterRegistry registry) {
         this.topics = Objects.requireNonNull(topics, "topics");
+        this.validator = Objects.requireNonNull(validator, "validator");
         this.topicEnsurer = Objects.requireNonNull(topicEnsurer, "topicEnsurer");
         Objects.requireNonNull(registry, "registry");
         this.reloads = Counter.builder(RELOADS).description("Trigger reloads applied by the processor")
@@ -57,7 +72,8 @@ public final class ActiveTriggers implements Supplier<TriggerSet> {
         this.failures = Counter.builder(RELOAD_FAILURES)
                 .description("Trigger reloads refused by the processor; the last good set stays in use")
                 .register(registry);
-        ensureTopicsOf(Objects.requireNonNull(initial, "initial"));
+        validator.accept(Objects.requireNonNull(initial, "initial"));
+        ensureTopicsOf(initial);
         this.current = initial;
         Gauge.builder(ENABLED, this, a -> a.get().enabled().size())
                 .description("Enabled triggers the processor routes with").register(registry);
@@ -85,6 +101,15 @@ public final class ActiveTriggers implements Supplier<TriggerSet> {
      */
     public synchronized boolean offer(TriggerSet next) {
         Objects.requireNonNull(next, "next");
+        try {
+            validator.accept(next);
+        } catch (RuntimeException e) {
+            failures.increment();
+            pending = null;
+            LOG.error("Refusing the reloaded triggers, keeping the previous {}: {}", current.triggers().size(),
+                    e.getMessage());
+            return false;
+        }
         try {
             ensureTopicsOf(next);
         } catch (IllegalArgumentException e) {
