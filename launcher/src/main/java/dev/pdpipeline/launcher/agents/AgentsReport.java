@@ -131,8 +131,8 @@ public record AgentsReport(TimeRange range, String resultsTopic, String deadLett
     }
 
     private static void print(PrintWriter out, AgentReport a) {
-        out.printf("%nagent %s: %d seen, %d written, %d skipped as duplicates, %d not written (dry run or replay),"
-                        + " %d in progress, %d not yet processed, %d dead-lettered%n", a.agent, a.seen, a.written,
+        out.printf("%nagent %s: %d seen, %d written, %d skipped as duplicates, %d not written (dry run, replay or not processed yet),"
+                        + " %d in progress, %d awaiting a dead letter, %d dead-lettered%n", a.agent, a.seen, a.written,
                 a.duplicates, a.notWritten, a.inProgress, a.pending, a.deadLettered());
         a.deadLetters.forEach((reason, r) -> {
             Offender o = r.first();
@@ -177,7 +177,7 @@ public record AgentsReport(TimeRange range, String resultsTopic, String deadLett
         j.put("duplicates_skipped", a.duplicates);
         j.put("not_written", a.notWritten);
         j.put("in_progress", a.inProgress);
-        j.put("not_yet_processed", a.pending);
+        j.put("awaiting_dead_letter", a.pending);
         j.put("dead_lettered", a.deadLettered());
         ObjectNode reasons = j.putObject("dead_letters");
         a.deadLetters.forEach((reason, rr) -> {
