@@ -185,7 +185,7 @@ class PythonAgentIT {
     }
 
     private Process startAgent(Path log) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(PYTHON, "-u", AGENT.toString());
+        ProcessBuilder pb = new ProcessBuilder(PYTHON, "-u", "-B", AGENT.toString());
         pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers());
         pb.environment().put("AGENT_NAME", agent);
         pb.environment().put("RESULTS_TOPIC", resultsTopic);
