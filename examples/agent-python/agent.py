@@ -355,7 +355,7 @@ class Agent:
 
 
 def main():
-    logging.basicConfig(level=os.environ.get("AGENT_LOG_LEVEL", "INFO").upper(), stream=sys.stderr,
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)-5s [%(name)s] %(message)s")
     try:
         settings = Settings(os.environ)
