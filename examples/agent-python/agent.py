@@ -355,8 +355,11 @@ class Agent:
 
 
 def main():
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO").upper(), stream=sys.stderr,
-                        format="%(asctime)s %(levelname)-5s [%(name)s] %(message)s")
+    level = (os.environ.get("LOG_LEVEL") or "INFO").strip().upper()
+    if not isinstance(logging.getLevelName(level), int):
+        sys.stderr.write("Configuration error: LOG_LEVEL '%s' is not one of DEBUG, INFO, WARNING, ERROR\n" % level)
+        return EXIT_CONFIG
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)-5s [%(name)s] %(message)s")
     try:
         settings = Settings(os.environ)
         validator = load_validator(settings.schema_path)
