@@ -79,29 +79,27 @@ public final class AgentsCheck {
                     schema);
         });
 
-        List<ConsumerRecord<byte[], byte[]>> results = new ArrayList<>();
-        scan(topics.results(), TopicCatalogue.RESULTS_TOPIC_ENV, range, results::add);
-        results.sort(Comparator.<ConsumerRecord<byte[], byte[]>>comparingLong(ConsumerRecord::timestamp)
-                .thenComparingInt(ConsumerRecord::partition).thenComparingLong(ConsumerRecord::offset));
+        // streamed, not held: in offset order per partition, and one incident's results share a partition
         Set<String> seenIds = new HashSet<>();
-        for (ConsumerRecord<byte[], byte[]> r : results) {
+        scan(topics.results(), TopicCatalogue.RESULTS_TOPIC_ENV, range, r -> {
             String name = agentOf(r.value());
             AgentsReport.AgentReport report = name == null ? unattributed : byAgent.computeIfAbsent(name,
                     AgentsReport.AgentReport::new);
             report.seen++;
             if (deadLetteredSources.contains(r.topic() + "-" + r.partition() + "@" + r.offset())) {
-                continue;
+                return;
             }
             AgentResult result;
             try {
                 result = AgentResult.parse(r.value());
             } catch (InvalidResultException e) {
                 report.pending++; // invalid but not dead-lettered yet: the writer has not read it
-                continue;
+                return;
             }
             LedgerEntry entry = ledger.get(result.resultId());
             boolean first = seenIds.add(result.resultId());
             if (entry != null && "done".equals(entry.state())) {
+                // the first copy written after it was published is the write; later copies were skipped
                 if (first && entry.timestamp() >= r.timestamp()) {
                     report.written++;
                 } else {
@@ -114,7 +112,7 @@ public final class AgentsCheck {
             } else {
                 report.notWritten++;
             }
-        }
+        });
         List<AgentsReport.AgentReport> agents = new ArrayList<>(byAgent.values());
         agents.sort(Comparator.comparing(AgentsReport.AgentReport::agent));
         if (agent != null) {
