@@ -1,5 +1,6 @@
 package dev.pdpipeline.launcher;
 
+import dev.pdpipeline.launcher.cli.AgentsCommand;
 import dev.pdpipeline.launcher.cli.ExplainCommand;
 import dev.pdpipeline.launcher.cli.IngressCommand;
 import dev.pdpipeline.launcher.cli.LocalCommand;
@@ -34,6 +35,7 @@ import picocli.CommandLine.Command;
             ExplainCommand.class,
             TriggersCommand.class,
             TopicsCommand.class,
+            AgentsCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",
