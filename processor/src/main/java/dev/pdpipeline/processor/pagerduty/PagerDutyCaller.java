@@ -57,7 +57,12 @@ public final class PagerDutyCaller {
         T run(boolean afterAmbiguousFailure) throws PagerDutyException;
     }
 
+    /** How often a call waiting for a share above zero looks again. */
+    private static final long NO_SHARE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
     private final int ratePerMinute;
+    /** This instance's part of {@code ratePerMinute}, in [0, 1]; see {@link #share(double)}. */
+    private volatile double share = 1.0;
     private final Duration maxRetryDuration;
     private final IntervalFunction backoff;
     private final Executor executor;
@@ -105,17 +110,39 @@ public final class PagerDutyCaller {
         return call.result;
     }
 
+    /**
+     * Sets this instance's part of the per-token limit (its share of the results partitions, see
+     * {@code RateShare}): every token's limiter is replaced by one paced at {@code ratePerMinute x
+     * fraction}, and calls holding a slot of the old pace take a new one, so the old and the new
+     * pace never add up. Zero stops every call until a share is given again.
+     */
+    public void share(double fraction) {
+        if (!(fraction >= 0.0 && fraction <= 1.0)) {
+            throw new IllegalArgumentException("share must be in [0, 1], was " + fraction);
+        }
+        synchronized (tokens) {
+            if (fraction == share) {
+                return;
+            }
+            share = fraction;
+            tokens.values().forEach(t -> t.reshape(fraction));
+        }
+        log.info("PagerDuty budget of this instance: {} calls per minute per token ({} of {})",
+                String.format(java.util.Locale.ROOT, "%.1f", ratePerMinute * fraction),
+                String.format(java.util.Locale.ROOT, "%.3f", fraction), ratePerMinute);
+    }
+
+    /** Calls per minute and token this instance may currently send. */
+    public double callsPerMinute() {
+        return ratePerMinute * share;
+    }
+
     private TokenState tokenState(String token) {
-        return tokens.computeIfAbsent(token, t -> {
-            long periodNanos = Math.max(1_000L, TimeUnit.MINUTES.toNanos(1) / ratePerMinute);
-            RateLimiterConfig config = RateLimiterConfig.custom()
-                    .limitForPeriod(1)
-                    .limitRefreshPeriod(Duration.ofNanos(periodNanos))
-                    .timeoutDuration(Duration.ofMinutes(10))
-                    .build();
+        synchronized (tokens) {
             // the limiter is named by the token's fingerprint: never the token itself
-            return new TokenState(RateLimiter.of("pagerduty-" + SecretFingerprint.of(t), config), periodNanos);
-        });
+            return tokens.computeIfAbsent(token, t -> new TokenState("pagerduty-" + SecretFingerprint.of(t),
+                    ratePerMinute, share));
+        }
     }
 
     private <T> void step(Call<T> call) {
@@ -130,19 +157,29 @@ public final class PagerDutyCaller {
                 schedule(call, paused);
                 return;
             }
-            if (call.permitReserved && now - call.permitDueNanos > call.token.lateTolerance
+            TokenState.Pace pace = call.token.pace;
+            if (call.permitReserved && call.pace != pace) {
+                // the share changed since this slot was taken: the old pace no longer holds
+                call.permitReserved = false;
+            }
+            if (call.permitReserved && now - call.permitDueNanos > pace.lateTolerance
                     && call.lateReservations < MAX_LATE_RESERVATIONS) {
                 // woke up late (busy workers): sending now would bunch calls; take a fresh slot
                 call.permitReserved = false;
                 call.lateReservations++;
             }
             if (!call.permitReserved) {
-                long wait = call.token.limiter.reservePermission(call.ambiguous ? 2 : 1);
+                if (pace.limiter == null) {
+                    schedule(call, NO_SHARE_RECHECK_NANOS); // no share of the budget right now
+                    return;
+                }
+                long wait = pace.limiter.reservePermission(call.ambiguous ? 2 : 1);
                 if (wait < 0) {
                     schedule(call, TimeUnit.SECONDS.toNanos(1));
                     return;
                 }
                 call.permitReserved = true;
+                call.pace = pace;
                 call.permitDueNanos = now + wait;
                 if (wait > 0) {
                     schedule(call, wait);
@@ -171,7 +208,7 @@ public final class PagerDutyCaller {
                 long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
                 call.token.pauseUntil(until);
                 log.warn("PagerDuty rate limit hit on {} (token limiter {}); pausing that token for {} ms",
-                        call.operation, call.token.limiter.getName(), waitMs);
+                        call.operation, call.token.name, waitMs);
                 retryLater(call, e, TimeUnit.MILLISECONDS.toNanos(waitMs), "rate_limited");
             }
             case TRANSIENT -> {
@@ -212,14 +249,48 @@ public final class PagerDutyCaller {
     }
 
     private static final class TokenState {
-        final RateLimiter limiter;
-        /** How late a reserved slot may be used before it is given up for a fresh one. */
-        final long lateTolerance;
+        final String name;
+        final int ratePerMinute;
+        /** Replaced (never changed) when the share changes; calls compare it by identity. */
+        volatile Pace pace;
         volatile long pausedUntilNanos = System.nanoTime();
 
-        TokenState(RateLimiter limiter, long periodNanos) {
-            this.limiter = limiter;
-            this.lateTolerance = Math.max(periodNanos, TimeUnit.MILLISECONDS.toNanos(20));
+        TokenState(String name, int ratePerMinute, double share) {
+            this.name = name;
+            this.ratePerMinute = ratePerMinute;
+            this.pace = new Pace(name, ratePerMinute * share);
+        }
+
+        void reshape(double share) {
+            pace = new Pace(name, ratePerMinute * share);
+        }
+
+        /**
+         * One permit every {@code 60 s / perMinute}, none stored up: resilience4j cannot change
+         * a limiter's refresh period, and a fixed period with {@code changeLimitForPeriod} would
+         * hand out each period's permits at once (a burst), so a new share gets a new limiter.
+         */
+        static final class Pace {
+            final RateLimiter limiter;
+            /** How late a reserved slot may be used before it is given up for a fresh one. */
+            final long lateTolerance;
+
+            Pace(String name, double perMinute) {
+                if (perMinute <= 0) {
+                    limiter = null;
+                    lateTolerance = 0;
+                    return;
+                }
+                // rounded up: a share never paces faster than its part of the limit
+                long periodNanos = Math.max(1_000L, (long) Math.ceil(TimeUnit.MINUTES.toNanos(1) / perMinute));
+                RateLimiterConfig config = RateLimiterConfig.custom()
+                        .limitForPeriod(1)
+                        .limitRefreshPeriod(Duration.ofNanos(periodNanos))
+                        .timeoutDuration(Duration.ofMinutes(10))
+                        .build();
+                limiter = RateLimiter.of(name, config);
+                lateTolerance = Math.max(periodNanos, TimeUnit.MILLISECONDS.toNanos(20));
+            }
         }
 
         synchronized void pauseUntil(long nanos) {
@@ -238,6 +309,7 @@ public final class PagerDutyCaller {
         final CompletableFuture<T> result = new CompletableFuture<>();
         boolean ambiguous;
         boolean permitReserved;
+        TokenState.Pace pace;
         long permitDueNanos;
         int lateReservations;
         int attempts;
