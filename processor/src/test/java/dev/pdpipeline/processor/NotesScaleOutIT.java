@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * exactly once while instances join, leave and are SIGKILLed.
  *
  * <p>Counts: {@code -Dpdpipeline.scaleout.results} (default 900; the issue's full size is 1500)
- * results for the budget test, {@code -Dpdpipeline.churn.results} (default 500) for the churn
- * test.
+ * results for the budget test; the churn test feeds 8 results a second until its scenario (a
+ * third instance joins and leaves, then {@code -Dpdpipeline.churn.kills}, default 5, SIGKILLs)
+ * is over.
  */
 @Tag("slow")
 class NotesScaleOutIT {
@@ -61,6 +62,8 @@ class NotesScaleOutIT {
     private static final Duration BURST = Duration.ofSeconds(3);
     private static final Pattern MARKER = Pattern.compile("\\[pdpipeline:[0-9a-f]{16}(:\\d+/\\d+)?]");
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** Request-log records prepared for the churn test; it feeds results until its scenario ends. */
+    private static final int MAX_CHURN_RESULTS = 5_000;
 
     @TempDir
     Path dir;
@@ -118,47 +121,44 @@ class NotesScaleOutIT {
 
     @Test
     void noNoteTwiceNorLostWhileInstancesJoinLeaveAndAreKilled() throws Exception {
-        int count = Integer.getInteger("pdpipeline.churn.results", 500);
-        int kills = 5;
+        int kills = Integer.getInteger("pdpipeline.churn.kills", 5);
         Setup s = new Setup("churn");
         try (FakePagerDuty fake = s.fake(); KafkaProducer<byte[], byte[]> producer = s.producer()) {
-            s.requests(producer, count);
+            s.requests(producer, MAX_CHURN_RESULTS);
             Instance a = start(s, fake, "churn-a-0");
             Instance b = start(s, fake, "churn-b");
             await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
                     .until(() -> a.gauge("pdpipeline_notes_partitions") + b.gauge("pdpipeline_notes_partitions")
                             == PARTITIONS);
-            Feeder feeder = new Feeder(s, producer, count);
+            Feeder feeder = new Feeder(s, producer, MAX_CHURN_RESULTS);
             feeder.start();
             List<String> events = new ArrayList<>();
 
-            // a third instance joins, takes partitions, writes, and leaves (SIGTERM)
-            int before = noteCount(fake);
+            // a third instance joins, takes partitions, writes, and leaves (SIGTERM) with slow writes in flight
             Instance c = start(s, fake, "churn-c");
-            await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
-                    .until(() -> c.gauge("pdpipeline_notes_partitions") > 0 && noteCount(fake) > before + 10);
+            awaitWriting(c, fake);
+            fake.delayNext(4, Duration.ofMillis(2_500));
             c.process.destroy();
             assertThat(c.process.waitFor(60, TimeUnit.SECONDS)).as("instance c stops on SIGTERM").isTrue();
             events.add("c joined and left at " + noteCount(fake) + " notes");
 
-            // instance a is SIGKILLed again and again, each time while it writes
+            // instance a is SIGKILLed again and again, each time while it writes and some of its
+            // writes are slow (PagerDuty applied them but has not answered yet)
             Instance victim = a;
             for (int k = 1; k <= kills; k++) {
-                Instance v = victim;
-                int at = noteCount(fake);
-                await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
-                        .until(() -> v.gauge("pdpipeline_notes_partitions") > 0 && noteCount(fake) > at + 5
-                                || feeder.sent() >= count);
-                v.process.destroyForcibly().waitFor();
+                awaitWriting(victim, fake);
+                fake.delayNext(4, Duration.ofMillis(2_500));
+                victim.process.destroyForcibly().waitFor();
                 events.add("kill " + k + " at " + noteCount(fake) + " notes, " + feeder.sent() + " results sent");
                 LOG.info("SIGKILL {}", events.get(events.size() - 1));
                 victim = start(s, fake, "churn-a-" + k);
             }
-            feeder.join(Duration.ofSeconds(180));
+            Instance last = victim;
+            awaitWriting(last, fake);
+            int count = feeder.stop();
             await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1))
                     .until(() -> noteCount(fake) >= count);
-            // a little longer: a late duplicate would show now
-            Instance last = victim;
+            // then until both have nothing left to do: a late duplicate would show by now
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
                     .until(() -> last.gauge("pdpipeline_notes_backlog") == 0 && b.gauge("pdpipeline_notes_backlog") == 0);
 
@@ -167,7 +167,18 @@ class NotesScaleOutIT {
             long answered429 = fake.requests().stream().filter(r -> r.status() == 429).count();
             LOG.info("Scale-out churn: {} results, {} notes exactly once; {} marker checks, {} answered 429; {}",
                     count, noteCount(fake), gets, answered429, String.join("; ", events));
+            assertThat(events).hasSize(kills + 1);
         }
+    }
+
+    /** Waits until the instance owns results partitions and has written since. */
+    private static void awaitWriting(Instance instance, FakePagerDuty fake) {
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
+                .until(() -> instance.gauge("pdpipeline_notes_partitions") > 0);
+        int at = noteCount(fake);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> instance.counter("pdpipeline_notes_writes_total", "outcome=\"written\"") > 0
+                        && noteCount(fake) > at + 5);
     }
 
     private static void assertExactlyOnce(FakePagerDuty fake, int count) {
@@ -281,13 +292,14 @@ class NotesScaleOutIT {
         }
     }
 
-    /** Sends results at about 8 a second (under the budget) on its own thread. */
+    /** Sends results at about 8 a second (under the budget) on its own thread, until stopped. */
     private static final class Feeder {
         private final Setup s;
         private final KafkaProducer<byte[], byte[]> producer;
         private final int count;
         private final Thread thread;
         private volatile int sent;
+        private volatile boolean stopping;
 
         Feeder(Setup s, KafkaProducer<byte[], byte[]> producer, int count) {
             this.s = s;
@@ -302,7 +314,7 @@ class NotesScaleOutIT {
 
         private void run() {
             long next = System.nanoTime();
-            for (int i = 0; i < count; i++) {
+            for (int i = 0; i < count && !stopping; i++) {
                 s.result(producer, i);
                 producer.flush();
                 sent = i + 1;
@@ -318,9 +330,12 @@ class NotesScaleOutIT {
             return sent;
         }
 
-        void join(Duration timeout) throws InterruptedException {
-            thread.join(timeout.toMillis());
-            assertThat(thread.isAlive()).as("feeder finished").isFalse();
+        /** Stops feeding; returns how many results were sent. */
+        int stop() throws InterruptedException {
+            stopping = true;
+            thread.join(30_000);
+            assertThat(thread.isAlive()).as("feeder stopped").isFalse();
+            return sent;
         }
     }
 
