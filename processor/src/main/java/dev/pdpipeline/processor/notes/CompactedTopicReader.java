@@ -36,6 +36,8 @@ final class CompactedTopicReader implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(CompactedTopicReader.class);
     private static final long TOPIC_CHECK_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** Bound of each blocking consumer call, so the loop keeps checking its topic. */
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(5);
 
     private final String topic;
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -71,6 +73,8 @@ final class CompactedTopicReader implements AutoCloseable {
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        // a deleted topic must show as deleted, not come back with the broker's defaults
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, threadName);
         this.consumer = new KafkaConsumer<>(props);
         this.thread = new Thread(this.health.guard(this::run, () -> running), threadName);
@@ -139,7 +143,12 @@ final class CompactedTopicReader implements AutoCloseable {
                     for (CompletableFuture<Void> f; (f = barrierRequests.poll()) != null; ) {
                         waiting.add(f);
                     }
-                    barriers.add(new Barrier(new HashMap<>(consumer.endOffsets(partitions)), waiting));
+                    try {
+                        barriers.add(new Barrier(new HashMap<>(consumer.endOffsets(partitions, CALL_TIMEOUT)), waiting));
+                    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                        health.degraded("cannot read the end offsets of " + topic + ": " + e.getMessage());
+                        barrierRequests.addAll(waiting); // asked again on the next round
+                    }
                 }
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
                     String key = record.key() == null ? null : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
@@ -154,7 +163,7 @@ final class CompactedTopicReader implements AutoCloseable {
                     count++;
                 }
                 if (restored.getCount() > 0) {
-                    end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+                    removeReached(end);
                     if (end.isEmpty()) {
                         log.info("Restored {} records of {} in {} ms", count, topic,
                                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
@@ -163,7 +172,7 @@ final class CompactedTopicReader implements AutoCloseable {
                 }
                 for (Iterator<Barrier> it = barriers.iterator(); it.hasNext(); ) {
                     Barrier b = it.next();
-                    b.end().entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+                    removeReached(b.end());
                     if (b.end().isEmpty()) {
                         it.remove();
                         b.waiting().forEach(f -> f.complete(null));
@@ -173,15 +182,24 @@ final class CompactedTopicReader implements AutoCloseable {
         } catch (WakeupException e) {
             if (running) {
                 failure = e;
-                throw e;
+                health.failed(e);
             }
         } catch (RuntimeException e) {
             failure = e;
             log.error("Reading {} failed; the notes writer stops (its copy of {} would go stale)", topic, topic, e);
-            throw e;
+            health.failed(e);
         } finally {
             failAll(new IllegalStateException("the reader of " + topic + " has stopped", failure));
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Drops the partitions whose position reached their end offset; a slow broker only delays it. */
+    private void removeReached(Map<TopicPartition, Long> end) {
+        try {
+            end.entrySet().removeIf(e -> consumer.position(e.getKey(), CALL_TIMEOUT) >= e.getValue());
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            health.degraded("cannot read the positions on " + topic + ": " + e.getMessage());
         }
     }
 
@@ -193,7 +211,7 @@ final class CompactedTopicReader implements AutoCloseable {
     private void checkTopic(int expectedPartitions) {
         List<PartitionInfo> now;
         try {
-            now = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+            now = consumer.partitionsFor(topic, CALL_TIMEOUT);
         } catch (org.apache.kafka.common.errors.TimeoutException e) {
             health.degraded("cannot read the metadata of " + topic + ": " + e.getMessage());
             return;

@@ -92,6 +92,7 @@ public final class NotesWriter implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         this.consumer = new ResultsConsumer(new KafkaConsumer<>(props), topics.results(), config.maxPending(), health);
         this.rebalance = new NotesRebalance(consumer, topics.results(), ledger::caughtUp, caller::share, drainTimeout);
         metrics.backlog(consumer::backlog);

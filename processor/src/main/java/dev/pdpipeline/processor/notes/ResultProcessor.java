@@ -151,7 +151,8 @@ final class ResultProcessor {
      * its end as of the assignment); a fence that fails (the ledger reader died) abandons it.
      */
     CompletableFuture<Boolean> process(Work w) {
-        return w.progress.fence().handle((v, e) -> e).thenCompose(e -> {
+        // async: the fence completes on the ledger reader's thread, which must not do the work
+        return w.progress.fence().handleAsync((v, e) -> e, executor).thenCompose(e -> {
             if (e != null) {
                 log.warn("Not applying result {} ({}): the ledger cannot be read ({}); it is read again after a "
                         + "restart", w.where(), w.result.resultId(), unwrap(e).getMessage());

@@ -29,6 +29,7 @@ final class ResultsConsumer {
 
     private static final Logger log = LoggerFactory.getLogger(ResultsConsumer.class);
     private static final Duration POLL = Duration.ofMillis(200);
+    private static final long TOPIC_CHECK_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
 
     /** Where a polled result goes. */
     interface Dispatcher {
@@ -116,7 +117,12 @@ final class ResultsConsumer {
                 return;
             }
             consumer.subscribe(List.of(topic), rebalance);
+            long nextTopicCheck = System.nanoTime() + TOPIC_CHECK_NANOS;
             while (running) {
+                if (System.nanoTime() - nextTopicCheck >= 0) {
+                    checkTopic();
+                    nextTopicCheck = System.nanoTime() + TOPIC_CHECK_NANOS;
+                }
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
                     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
                     PartitionProgress p = progress.get(tp);
@@ -133,13 +139,13 @@ final class ResultsConsumer {
         } catch (WakeupException e) {
             if (running) {
                 log.error("Notes consumer woken up unexpectedly", e);
-                throw e;
+                health.failed(e);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             log.error("Notes consumer failed; agent results are no longer written (the process exits)", e);
-            throw e;
+            health.failed(e);
         } finally {
             stopped = true;
             try {
@@ -152,6 +158,25 @@ final class ResultsConsumer {
             }
             consumer.close(Duration.ofSeconds(5));
         }
+    }
+
+    /**
+     * A subscribed topic that is deleted just leaves the consumer with nothing assigned, which
+     * would look like an idle writer; so the loop looks for it now and then and stops for good
+     * when it is gone (a broker that does not answer in time is only degraded).
+     */
+    private void checkTopic() {
+        List<org.apache.kafka.common.PartitionInfo> partitions;
+        try {
+            partitions = consumer.partitionsFor(topic, Duration.ofSeconds(10));
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            health.degraded("cannot read the metadata of " + topic + ": " + e.getMessage());
+            return;
+        }
+        if (partitions == null || partitions.isEmpty()) {
+            throw new IllegalStateException("the results topic " + topic + " does not exist (deleted?)");
+        }
+        health.up();
     }
 
     /** Pauses fetching while too many results are unfinished, so memory stays bounded. */
