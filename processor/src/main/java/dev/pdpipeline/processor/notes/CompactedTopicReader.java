@@ -85,8 +85,9 @@ final class CompactedTopicReader implements AutoCloseable {
         thread.start();
     }
 
+    /** Restored and still reading: a reader that stopped no longer counts as restored. */
     boolean isRestored() {
-        return restored.getCount() == 0;
+        return restored.getCount() == 0 && !stoppedReading;
     }
 
     /** Waits for the restore; false on timeout. */

@@ -64,6 +64,7 @@ public final class NotesWriter implements AutoCloseable {
     private final ResultsConsumer consumer;
     private final NotesRebalance rebalance;
     private final NotesMetrics metrics;
+    private final PagerDutyCaller caller;
     private final Duration drainTimeout;
 
     private NotesWriter(NotesConfig config, TopicCatalogue topics, Properties clientProps, String applicationId,
@@ -76,7 +77,7 @@ public final class NotesWriter implements AutoCloseable {
         this.workers = Executors.newFixedThreadPool(config.workerThreads(), threads("notes-worker-"));
         this.queues = new IncidentQueues(workers);
         PagerDutyClient client = new PagerDutyClient(config.apiUrl(), config.requestTimeout(), registry);
-        PagerDutyCaller caller = new PagerDutyCaller(config.rateLimitPerMinute(), config.retryMaxDuration(),
+        this.caller = new PagerDutyCaller(config.rateLimitPerMinute(), config.retryMaxDuration(),
                 config.retryInitialBackoff(), config.retryMaxBackoff(), workers, registry);
         caller.share(0.0); // no results partition yet: no budget
         this.processor = new ResultProcessor(config, requestLog, ledger, deadLetters, ResultProcessor.PagerDuty.of(client),
@@ -158,6 +159,7 @@ public final class NotesWriter implements AutoCloseable {
         this.consumer = null;
         this.rebalance = null;
         this.metrics = null;
+        this.caller = null;
         this.drainTimeout = Duration.ZERO;
     }
 
@@ -221,6 +223,7 @@ public final class NotesWriter implements AutoCloseable {
             return;
         }
         consumer.close(drainTimeout.plusSeconds(10));
+        caller.close();
         workers.shutdownNow();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);
