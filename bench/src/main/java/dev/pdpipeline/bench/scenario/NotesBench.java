@@ -146,7 +146,8 @@ public final class NotesBench implements Callable<Integer> {
             int written = 0;
             long deadline = start + Duration.ofSeconds(timeoutSeconds).toNanos();
             try (NotesWriter writer = NotesWriter.start(NotesConfig.fromEnv(env), topics, client,
-                    kafka.unique("notes-app"), () -> triggers, new SimpleMeterRegistry())) {
+                    kafka.unique("notes-app"), () -> triggers, new SimpleMeterRegistry(),
+                    new dev.pdpipeline.common.health.Health())) {
                 while (written < count && System.nanoTime() < deadline) {
                     int now = fake.allNotes().values().stream().mapToInt(List::size).sum();
                     if (now > written) {

@@ -56,7 +56,13 @@ public final class NotesConfig {
     public static final String PAGERDUTY_REQUEST_TIMEOUT_MS = "PAGERDUTY_REQUEST_TIMEOUT_MS";
 
     /** PagerDuty's documented limit per API key. */
-    public static final int DEFAULT_RATE_LIMIT_PER_MINUTE = 960;
+    public static final int PAGERDUTY_LIMIT_PER_MINUTE = 960;
+    /**
+     * The default budget, shared by all instances: about 6% below PagerDuty's limit, for the
+     * pace of one instance's clock against another's, a share still in use by an instance that
+     * has not yet noticed it lost its partitions, and other clients of the same token.
+     */
+    public static final int DEFAULT_RATE_LIMIT_PER_MINUTE = 900;
     /** PagerDuty's EU service region. */
     public static final String EU_API_URL = "https://api.eu.pagerduty.com";
 
@@ -84,7 +90,8 @@ public final class NotesConfig {
             .define(PAGERDUTY_FROM_EMAIL, Type.STRING, null, Importance.HIGH,
                     "From email used when neither the result nor the trigger names one.")
             .define(PAGERDUTY_RATE_LIMIT_PER_MINUTE, Type.INT, DEFAULT_RATE_LIMIT_PER_MINUTE,
-                    Range.between(1, 1_000_000), Importance.MEDIUM, "Most PagerDuty calls per minute and token.")
+                    Range.between(1, 1_000_000), Importance.MEDIUM, "Most PagerDuty calls per minute and token, summed over all instances of the "
+                    + "APPLICATION_ID (each instance takes its share of the results partitions).")
             .define(PAGERDUTY_RETRY_MAX_DURATION_MS, Type.LONG, 1_800_000L, Range.between(0L, 86_400_000L),
                     Importance.MEDIUM, "How long a write retries transient failures before it is dead-lettered, in ms.")
             .define(PAGERDUTY_RETRY_INITIAL_BACKOFF_MS, Type.LONG, 1_000L, Range.between(1L, 3_600_000L),

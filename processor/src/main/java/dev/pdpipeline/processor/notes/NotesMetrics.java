@@ -12,6 +12,8 @@ final class NotesMetrics {
     static final String WRITES = "pdpipeline.notes.writes";
     static final String DEAD_LETTERS = "pdpipeline.notes.dead_letters";
     static final String BACKLOG = "pdpipeline.notes.backlog";
+    static final String BUDGET = "pdpipeline.notes.budget_per_minute";
+    static final String PARTITIONS = "pdpipeline.notes.partitions";
 
     static final String WRITTEN = "written";
     static final String DRY_RUN = "dry_run";
@@ -30,6 +32,16 @@ final class NotesMetrics {
 
     void backlog(Supplier<Number> pending) {
         Gauge.builder(BACKLOG, pending).description("Agent results read but not yet finished").register(registry);
+    }
+
+    /** This instance's share of the PagerDuty budget, and the results partitions it is based on. */
+    void budget(Supplier<Number> callsPerMinute, Supplier<Number> partitions) {
+        Gauge.builder(BUDGET, callsPerMinute)
+                .description("PagerDuty calls per minute and token this instance may send: its share of "
+                        + "PAGERDUTY_RATE_LIMIT_PER_MINUTE")
+                .register(registry);
+        Gauge.builder(PARTITIONS, partitions).description("Results partitions this instance writes notes for")
+                .register(registry);
     }
 
     /** Counts one outcome per kind the result carries (a note, a status, or both). */

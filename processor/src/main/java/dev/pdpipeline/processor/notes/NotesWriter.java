@@ -1,5 +1,6 @@
 package dev.pdpipeline.processor.notes;
 
+import dev.pdpipeline.common.health.Health;
 import dev.pdpipeline.common.kafka.TopicAdmin;
 import dev.pdpipeline.common.topics.TopicCatalogue;
 import dev.pdpipeline.common.topics.TopicPlan;
@@ -8,15 +9,10 @@ import dev.pdpipeline.processor.pagerduty.PagerDutyCaller;
 import dev.pdpipeline.processor.pagerduty.PagerDutyClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalLong;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -26,13 +22,9 @@ import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.TopicConfig;
-import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,47 +37,44 @@ import org.slf4j.LoggerFactory;
  * cannot delay routing: its own consumer (group {@code <APPLICATION_ID>-notes}, manual commits,
  * read_committed) feeds per-incident serial queues over a small worker pool. Per partition, only
  * offsets below the lowest unfinished result are committed; the results ledger and the note
- * marker make a result read twice (after a crash or rebalance) a no-op.
+ * marker make a result read twice (after a crash or rebalance) a no-op. This class wires the
+ * parts: {@link ResultsConsumer} polls and commits, {@link NotesRebalance} fences partitions and
+ * shares the PagerDuty budget, {@link ResultProcessor} applies one result.
  */
 public final class NotesWriter implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NotesWriter.class);
     private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration POLL = Duration.ofMillis(200);
 
     private final NotesConfig config;
-    private final TopicCatalogue topics;
     private final RequestLog requestLog;
     private final ResultsLedger ledger;
     private final ResultDeadLetters deadLetters;
     private final ExecutorService workers;
     private final IncidentQueues queues;
     private final ResultProcessor processor;
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final ResultsConsumer consumer;
+    private final NotesRebalance rebalance;
     private final NotesMetrics metrics;
-    private final Map<TopicPartition, PartitionProgress> progress = new ConcurrentHashMap<>();
-    private final Thread thread;
+    private final PagerDutyCaller caller;
     private final Duration drainTimeout;
-    private volatile boolean running = true;
-    private volatile boolean assigned;
-    private volatile boolean stopped;
-    private boolean paused;
 
     private NotesWriter(NotesConfig config, TopicCatalogue topics, Properties clientProps, String applicationId,
-            Supplier<TriggerSet> triggers, MeterRegistry registry, ResultProcessor.Faults faults) {
+            Supplier<TriggerSet> triggers, MeterRegistry registry, ResultProcessor.Faults faults, Health health) {
         this.config = config;
-        this.topics = topics;
         this.metrics = new NotesMetrics(registry);
-        this.requestLog = RequestLog.start(topics.requestLog(), clientProps);
-        this.ledger = ResultsLedger.start(topics.resultsLedger(), clientProps);
+        this.requestLog = RequestLog.start(topics.requestLog(), clientProps, health);
+        this.ledger = ResultsLedger.start(topics.resultsLedger(), clientProps, health);
         this.deadLetters = new ResultDeadLetters(topics.resultsDeadLetter(), clientProps, metrics);
         this.workers = Executors.newFixedThreadPool(config.workerThreads(), threads("notes-worker-"));
         this.queues = new IncidentQueues(workers);
         PagerDutyClient client = new PagerDutyClient(config.apiUrl(), config.requestTimeout(), registry);
-        PagerDutyCaller caller = new PagerDutyCaller(config.rateLimitPerMinute(), config.retryMaxDuration(),
+        this.caller = new PagerDutyCaller(config.rateLimitPerMinute(), config.retryMaxDuration(),
                 config.retryInitialBackoff(), config.retryMaxBackoff(), workers, registry);
-        this.processor = new ResultProcessor(config, requestLog, ledger, deadLetters, client, caller, triggers, metrics,
-                workers, faults);
+        caller.share(0.0); // no results partition yet: no budget
+        this.processor = new ResultProcessor(config, requestLog, ledger, deadLetters, ResultProcessor.PagerDuty.of(client),
+                caller, triggers, metrics, workers, faults);
+        // a write in flight ends within the request timeout (the HTTP client gives up then)
         this.drainTimeout = config.requestTimeout().plusSeconds(2);
         Properties props = new Properties();
         props.putAll(clientProps);
@@ -96,9 +85,11 @@ public final class NotesWriter implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        this.consumer = new KafkaConsumer<>(props);
-        metrics.backlog(this::backlog);
-        this.thread = new Thread(this::run, "notes-consumer");
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+        this.consumer = new ResultsConsumer(new KafkaConsumer<>(props), topics.results(), config.maxPending(), health);
+        this.rebalance = new NotesRebalance(consumer, topics.results(), ledger::caughtUp, caller::share, drainTimeout);
+        metrics.backlog(consumer::backlog);
+        metrics.budget(caller::callsPerMinute, rebalance::assignedPartitions);
     }
 
     /**
@@ -109,20 +100,26 @@ public final class NotesWriter implements AutoCloseable {
      * @param kafkaClientProps Kafka client settings ({@code bootstrap.servers}, security); the
      *                         writer adds its own serialisers, isolation and acks
      * @param triggers         the current triggers (for api_token, from_email and bot_name)
+     * @param health           where the writer's threads report ({@code notes-consumer},
+     *                         {@code notes-request-log}, {@code notes-ledger}); a thread ended by
+     *                         an exception marks its part failed
      */
     public static NotesWriter start(NotesConfig config, TopicCatalogue topics, Properties kafkaClientProps,
-            String applicationId, Supplier<TriggerSet> triggers, MeterRegistry registry) {
-        return start(config, topics, kafkaClientProps, applicationId, triggers, registry, ResultProcessor.Faults.NONE);
+            String applicationId, Supplier<TriggerSet> triggers, MeterRegistry registry, Health health) {
+        return start(config, topics, kafkaClientProps, applicationId, triggers, registry, ResultProcessor.Faults.NONE,
+                health);
     }
 
     static NotesWriter start(NotesConfig config, TopicCatalogue topics, Properties kafkaClientProps,
-            String applicationId, Supplier<TriggerSet> triggers, MeterRegistry registry, ResultProcessor.Faults faults) {
+            String applicationId, Supplier<TriggerSet> triggers, MeterRegistry registry, ResultProcessor.Faults faults,
+            Health health) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(topics, "topics");
         Objects.requireNonNull(kafkaClientProps, "kafkaClientProps");
         Objects.requireNonNull(applicationId, "applicationId");
         Objects.requireNonNull(triggers, "triggers");
         Objects.requireNonNull(registry, "registry");
+        Objects.requireNonNull(health, "health");
         if (!config.enabled()) {
             log.info("Notes writer disabled ({}=false): agent results are not written to PagerDuty",
                     NotesConfig.NOTES_ENABLED);
@@ -134,8 +131,10 @@ public final class NotesWriter implements AutoCloseable {
             TopicAdmin.ensureTopics(admin, topicsToEnsure(topics, config.topicPartitions(), config.topicReplication()),
                     TOPIC_TIMEOUT);
         }
-        NotesWriter writer = new NotesWriter(config, topics, kafkaClientProps, applicationId, triggers, registry, faults);
-        writer.thread.start();
+        NotesWriter writer = new NotesWriter(config, topics, kafkaClientProps, applicationId, triggers, registry, faults,
+                health);
+        writer.consumer.start(writer::dispatch, writer.rebalance,
+                timeout -> writer.requestLog.awaitRestored(timeout) && writer.ledger.awaitRestored(timeout));
         log.info("Notes writer started: results from {} to {} ({})", topics.results(), config.apiUrl(), config);
         return writer;
     }
@@ -143,7 +142,6 @@ public final class NotesWriter implements AutoCloseable {
     /** A disabled writer. */
     private NotesWriter() {
         this.config = null;
-        this.topics = null;
         this.requestLog = null;
         this.ledger = null;
         this.deadLetters = null;
@@ -151,10 +149,10 @@ public final class NotesWriter implements AutoCloseable {
         this.queues = null;
         this.processor = null;
         this.consumer = null;
+        this.rebalance = null;
         this.metrics = null;
-        this.thread = null;
+        this.caller = null;
         this.drainTimeout = Duration.ZERO;
-        this.assigned = true;
     }
 
     /**
@@ -182,64 +180,15 @@ public final class NotesWriter implements AutoCloseable {
         if (consumer == null) {
             return true;
         }
-        return !stopped && requestLog.isRestored() && ledger.isRestored() && assigned;
+        return !consumer.isStopped() && requestLog.isRestored() && ledger.isRestored() && consumer.isAssigned();
     }
 
     /** Results read but not finished. */
     public int backlog() {
-        int n = 0;
-        for (PartitionProgress p : progress.values()) {
-            n += p.pendingCount();
-        }
-        return n;
+        return consumer == null ? 0 : consumer.backlog();
     }
 
-    private void run() {
-        try {
-            while (running && !(requestLog.awaitRestored(Duration.ofSeconds(1)) && ledger.awaitRestored(Duration.ofSeconds(1)))) {
-                log.debug("Waiting for the request log and the ledger to be restored");
-            }
-            if (!running) {
-                return;
-            }
-            consumer.subscribe(List.of(topics.results()), new Rebalance());
-            while (running) {
-                for (ConsumerRecord<byte[], byte[]> record : consumer.poll(POLL)) {
-                    dispatch(record);
-                }
-                flowControl();
-                commit(false, progress.values());
-            }
-        } catch (WakeupException e) {
-            if (running) {
-                log.error("Notes consumer woken up unexpectedly", e);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            log.error("Notes consumer failed; agent results are no longer written until restart", e);
-        } finally {
-            stopped = true;
-            try {
-                List<PartitionProgress> all = new ArrayList<>(progress.values());
-                all.forEach(PartitionProgress::revoke);
-                drain(all);
-                commit(true, all);
-            } catch (RuntimeException e) {
-                log.warn("Final commit of the notes consumer failed: {}", e.toString());
-            }
-            consumer.close(Duration.ofSeconds(5));
-        }
-    }
-
-    private void dispatch(ConsumerRecord<byte[], byte[]> record) {
-        TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-        PartitionProgress p = progress.get(tp);
-        if (p == null) {
-            log.warn("Record {} of an unassigned partition; ignoring it", ResultDeadLetters.where(record));
-            return;
-        }
-        p.add(record.offset());
+    private void dispatch(ConsumerRecord<byte[], byte[]> record, PartitionProgress p) {
         AgentResult result;
         try {
             result = AgentResult.parse(record.value());
@@ -254,125 +203,12 @@ public final class NotesWriter implements AutoCloseable {
             }
             return;
         }
-        ResultProcessor.Work work = new ResultProcessor.Work(record, result, p, () -> !running);
+        ResultProcessor.Work work = new ResultProcessor.Work(record, result, p, () -> !consumer.isRunning());
         queues.submit(result.incidentId(), () -> processor.process(work).thenAccept(finished -> {
             if (finished) {
                 work.durable.whenComplete((v, e) -> p.finish(record.offset()));
             }
         }));
-    }
-
-    /** Pauses fetching while too many results are unfinished, so memory stays bounded. */
-    private void flowControl() {
-        int n = backlog();
-        if (!paused && n >= config.maxPending()) {
-            consumer.pause(consumer.assignment());
-            paused = true;
-            log.info("Pausing the results consumer: {} results unfinished", n);
-        } else if (paused && n <= config.maxPending() / 2) {
-            consumer.resume(consumer.paused());
-            paused = false;
-            log.info("Resuming the results consumer: {} results unfinished", n);
-        }
-    }
-
-    private void commit(boolean sync, Collection<PartitionProgress> partitions) {
-        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-        for (PartitionProgress p : partitions) {
-            OptionalLong c = p.committable();
-            if (c.isPresent()) {
-                offsets.put(p.partition, new OffsetAndMetadata(c.getAsLong()));
-            }
-        }
-        if (offsets.isEmpty()) {
-            return;
-        }
-        if (sync) {
-            consumer.commitSync(offsets);
-            markCommitted(offsets);
-        } else {
-            consumer.commitAsync(offsets, (done, e) -> {
-                if (e == null) {
-                    markCommitted(done);
-                } else {
-                    log.debug("Committing notes offsets failed (retried on the next poll): {}", e.toString());
-                }
-            });
-        }
-    }
-
-    private void markCommitted(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        offsets.forEach((tp, o) -> {
-            PartitionProgress p = progress.get(tp);
-            if (p != null) {
-                p.committed(o.offset());
-            }
-        });
-    }
-
-    /** Waits (bounded) until no result of these partitions is between 'attempting' and its end. */
-    private void drain(Collection<PartitionProgress> partitions) {
-        long deadline = System.nanoTime() + drainTimeout.toNanos();
-        for (PartitionProgress p : partitions) {
-            while (p.writing.get() > 0 && System.nanoTime() < deadline) {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-            if (p.writing.get() > 0) {
-                log.warn("{} writes of {} still running after {} ms; they stay 'attempting' and are checked when "
-                        + "read again", p.writing.get(), p.partition, drainTimeout.toMillis());
-            }
-        }
-    }
-
-    private final class Rebalance implements ConsumerRebalanceListener {
-
-        @Override
-        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            List<PartitionProgress> revoked = new ArrayList<>();
-            for (TopicPartition tp : partitions) {
-                PartitionProgress p = progress.get(tp);
-                if (p != null) {
-                    p.revoke();
-                    revoked.add(p);
-                }
-            }
-            drain(revoked);
-            try {
-                commit(true, revoked);
-            } catch (RuntimeException e) {
-                log.warn("Committing revoked notes partitions {} failed: {}", partitions, e.toString());
-            }
-            revoked.forEach(p -> progress.remove(p.partition));
-            log.info("Notes partitions revoked: {}", partitions);
-        }
-
-        @Override
-        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            for (TopicPartition tp : partitions) {
-                PartitionProgress p = progress.remove(tp);
-                if (p != null) {
-                    p.revoke();
-                }
-            }
-            log.warn("Notes partitions lost: {}", partitions);
-        }
-
-        @Override
-        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-            for (TopicPartition tp : partitions) {
-                progress.put(tp, new PartitionProgress(tp));
-            }
-            if (paused) {
-                consumer.pause(partitions);
-            }
-            assigned = true;
-            log.info("Notes partitions assigned: {}", partitions);
-        }
     }
 
     /**
@@ -384,13 +220,8 @@ public final class NotesWriter implements AutoCloseable {
         if (consumer == null) {
             return;
         }
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(drainTimeout.toMillis() + 10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        consumer.close(drainTimeout.plusSeconds(10));
+        caller.close();
         workers.shutdownNow();
         try {
             workers.awaitTermination(5, TimeUnit.SECONDS);

@@ -1,5 +1,6 @@
 package dev.pdpipeline.processor.notes;
 
+import dev.pdpipeline.common.health.Health;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -15,21 +16,21 @@ import org.slf4j.LoggerFactory;
  * from; a result may arrive before its request record was read, hence the writer's grace period.
  * Memory grows with the number of live keys in the topic (about 300 bytes each).
  */
-public final class RequestLog implements AutoCloseable {
+public final class RequestLog implements AutoCloseable, ResultProcessor.Requests {
 
     private static final Logger log = LoggerFactory.getLogger(RequestLog.class);
 
     private final Map<String, RequestLogRecord> requests = new ConcurrentHashMap<>();
     private final CompactedTopicReader reader;
 
-    private RequestLog(String topic, Properties clientProps) {
-        this.reader = new CompactedTopicReader(topic, clientProps, "notes-request-log", this::apply);
+    private RequestLog(String topic, Properties clientProps, Health health) {
+        this.reader = new CompactedTopicReader(topic, clientProps, "notes-request-log", this::apply, health);
     }
 
-    /** Starts restoring and tailing {@code topic}. */
-    public static RequestLog start(String topic, Properties clientProps) {
+    /** Starts restoring and tailing {@code topic}; the reader reports to {@code health} as {@code notes-request-log}. */
+    public static RequestLog start(String topic, Properties clientProps, Health health) {
         RequestLog requestLog = new RequestLog(Objects.requireNonNull(topic, "topic"),
-                Objects.requireNonNull(clientProps, "clientProps"));
+                Objects.requireNonNull(clientProps, "clientProps"), health);
         requestLog.reader.start();
         return requestLog;
     }

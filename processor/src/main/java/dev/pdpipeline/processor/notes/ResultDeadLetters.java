@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * original key, value and headers, plus the {@code pdpipeline-dlq-*} headers saying why and from
  * where. Re-publishing the value to the results topic re-drives it (docs/notes.md).
  */
-final class ResultDeadLetters implements AutoCloseable {
+final class ResultDeadLetters implements AutoCloseable, ResultProcessor.DeadLetters {
 
     private static final Logger log = LoggerFactory.getLogger(ResultDeadLetters.class);
     /** Longest detail header kept. */
@@ -55,7 +55,8 @@ final class ResultDeadLetters implements AutoCloseable {
      * @param detail must already be free of secrets
      * @throws IllegalStateException when the write failed; the record stays unfinished
      */
-    void send(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason, String detail) {
+    @Override
+    public void send(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason, String detail) {
         RecordHeaders headers = new RecordHeaders();
         for (Header h : record.headers()) {
             if (!h.key().startsWith("pdpipeline-dlq-")) {

@@ -41,6 +41,54 @@ final class ResultProcessor {
         boolean crashAfterPagerDutyWrite(AgentResult result);
     }
 
+    /** Where requests are looked up: the request log. */
+    interface Requests {
+        Optional<RequestLogRecord> get(String requestId);
+    }
+
+    /** The results ledger: what was attempted or done, by result id. */
+    interface Ledger {
+        Optional<ResultsLedger.Entry> get(String resultId);
+
+        /** Records and waits for the acknowledgement; {@link IllegalStateException} when it failed. */
+        void record(String resultId, ResultsLedger.State state, AgentResult result, List<String> noteIds, String detail);
+
+        /** Records without waiting; completes on the acknowledgement. */
+        CompletableFuture<Void> recordAsync(String resultId, ResultsLedger.State state, AgentResult result,
+                List<String> noteIds);
+    }
+
+    /** The results dead-letter topic. */
+    interface DeadLetters {
+        /** Sends and waits for the acknowledgement; {@link IllegalStateException} when it failed. */
+        void send(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason, String detail);
+    }
+
+    /** The two PagerDuty writes (one try each; retries and rate limits are the caller's). */
+    interface PagerDuty {
+        String createNoteUnlessPresent(String token, String from, String incidentId, String content, String marker,
+                boolean checkFirst) throws PagerDutyException;
+
+        void updateStatus(String token, String from, String incidentId, String status) throws PagerDutyException;
+
+        static PagerDuty of(PagerDutyClient client) {
+            Objects.requireNonNull(client, "client");
+            return new PagerDuty() {
+                @Override
+                public String createNoteUnlessPresent(String token, String from, String incidentId, String content,
+                        String marker, boolean checkFirst) throws PagerDutyException {
+                    return client.createNoteUnlessPresent(token, from, incidentId, content, marker, checkFirst);
+                }
+
+                @Override
+                public void updateStatus(String token, String from, String incidentId, String status)
+                        throws PagerDutyException {
+                    client.updateStatus(token, from, incidentId, status);
+                }
+            };
+        }
+    }
+
     /** A result being applied, with what it needs to know about its partition. */
     static final class Work {
         final ConsumerRecord<byte[], byte[]> record;
@@ -70,10 +118,10 @@ final class ResultProcessor {
     }
 
     private final NotesConfig config;
-    private final RequestLog requestLog;
-    private final ResultsLedger ledger;
-    private final ResultDeadLetters deadLetters;
-    private final PagerDutyClient client;
+    private final Requests requestLog;
+    private final Ledger ledger;
+    private final DeadLetters deadLetters;
+    private final PagerDuty client;
     private final PagerDutyCaller caller;
     private final NoteFormatter formatter;
     private final Supplier<TriggerSet> triggers;
@@ -81,8 +129,8 @@ final class ResultProcessor {
     private final Executor executor;
     private final Faults faults;
 
-    ResultProcessor(NotesConfig config, RequestLog requestLog, ResultsLedger ledger, ResultDeadLetters deadLetters,
-            PagerDutyClient client, PagerDutyCaller caller, Supplier<TriggerSet> triggers, NotesMetrics metrics,
+    ResultProcessor(NotesConfig config, Requests requestLog, Ledger ledger, DeadLetters deadLetters,
+            PagerDuty client, PagerDutyCaller caller, Supplier<TriggerSet> triggers, NotesMetrics metrics,
             Executor executor, Faults faults) {
         this.config = Objects.requireNonNull(config, "config");
         this.requestLog = Objects.requireNonNull(requestLog, "requestLog");
@@ -97,8 +145,24 @@ final class ResultProcessor {
         this.formatter = new NoteFormatter(config.maxNoteChars(), config.maxNoteParts());
     }
 
-    /** Completes with true when the result is finished (its offset may be committed), false when abandoned. */
+    /**
+     * Completes with true when the result is finished (its offset may be committed), false when
+     * abandoned. Nothing happens before the partition's fence is passed (the ledger read up to
+     * its end as of the assignment); a fence that fails (the ledger reader died) abandons it.
+     */
     CompletableFuture<Boolean> process(Work w) {
+        // async: the fence completes on the ledger reader's thread, which must not do the work
+        return w.progress.fence().handleAsync((v, e) -> e, executor).thenCompose(e -> {
+            if (e != null) {
+                log.warn("Not applying result {} ({}): the ledger cannot be read ({}); it is read again after a "
+                        + "restart", w.where(), w.result.resultId(), unwrap(e).getMessage());
+                return CompletableFuture.completedFuture(false);
+            }
+            return fenced(w);
+        });
+    }
+
+    private CompletableFuture<Boolean> fenced(Work w) {
         CompletableFuture<RequestLogRecord> request = new CompletableFuture<>();
         awaitRequest(w, request);
         return request.thenCompose(r -> handle(w, r)).handle((ok, e) -> {
@@ -170,6 +234,9 @@ final class ResultProcessor {
                     + ": set from_email on the result or the trigger, or " + NotesConfig.PAGERDUTY_FROM_EMAIL);
         }
         boolean ambiguous = entry.isPresent();
+        if (w.abandoned()) {
+            return CompletableFuture.completedFuture(false);
+        }
         try {
             ledger.record(r.resultId(), ResultsLedger.State.ATTEMPTING, r, List.of(), null);
         } catch (IllegalStateException e) {
@@ -182,7 +249,7 @@ final class ResultProcessor {
                     + "incident's notes for its marker first", w.where(), r.resultId(), r.incidentId(),
                     entry.get().state().code());
         }
-        w.progress.writing.incrementAndGet();
+        w.progress.writeStarted();
         List<NoteFormatter.Part> parts = r.note() == null ? List.of()
                 : formatter.format(credentials.botName(), r.agent(), r.resultDigest(), r.note());
         CompletableFuture<List<String>> written = writeParts(w, credentials, parts, 0, new ArrayList<>(), ambiguous);
@@ -199,7 +266,7 @@ final class ResultProcessor {
                 return finishWritten(w, ids);
             }
             return failed(w, credentials, unwrap(e));
-        }).thenCompose(f -> f).whenComplete((ok, e) -> w.progress.writing.decrementAndGet());
+        }).thenCompose(f -> f).whenComplete((ok, e) -> w.progress.writeEnded());
     }
 
     private CompletableFuture<List<String>> writeParts(Work w, WriteCredentials c, List<NoteFormatter.Part> parts,

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pdpipeline.common.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import dev.pdpipeline.common.health.Health;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * {@code attempting} or {@code dead_lettered} may or may not have reached PagerDuty, so the writer
  * looks for its marker on the incident first.
  */
-public final class ResultsLedger implements AutoCloseable {
+public final class ResultsLedger implements AutoCloseable, ResultProcessor.Ledger {
 
     private static final Logger log = LoggerFactory.getLogger(ResultsLedger.class);
     private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(30);
@@ -59,9 +60,9 @@ public final class ResultsLedger implements AutoCloseable {
     private final CompactedTopicReader reader;
     private final KafkaProducer<byte[], byte[]> producer;
 
-    private ResultsLedger(String topic, Properties clientProps) {
+    private ResultsLedger(String topic, Properties clientProps, Health health) {
         this.topic = topic;
-        this.reader = new CompactedTopicReader(topic, clientProps, "notes-ledger", this::apply);
+        this.reader = new CompactedTopicReader(topic, clientProps, "notes-ledger", this::apply, health);
         Properties props = new Properties();
         props.putAll(clientProps);
         props.remove("group.id");
@@ -74,9 +75,10 @@ public final class ResultsLedger implements AutoCloseable {
         this.producer = new KafkaProducer<>(props);
     }
 
-    public static ResultsLedger start(String topic, Properties clientProps) {
+    /** Starts restoring and tailing {@code topic}; the reader thread reports to {@code health} as {@code notes-ledger}. */
+    public static ResultsLedger start(String topic, Properties clientProps, Health health) {
         ResultsLedger ledger = new ResultsLedger(Objects.requireNonNull(topic, "topic"),
-                Objects.requireNonNull(clientProps, "clientProps"));
+                Objects.requireNonNull(clientProps, "clientProps"), health);
         ledger.reader.start();
         return ledger;
     }
@@ -181,6 +183,15 @@ public final class ResultsLedger implements AutoCloseable {
 
     public boolean isRestored() {
         return reader.isRestored();
+    }
+
+    /**
+     * Completes once every entry written before this call (by any instance) is in memory: a
+     * results partition's new owner waits for it, so it sees the previous owner's last
+     * {@code attempting} and {@code done} before writing anything.
+     */
+    public java.util.concurrent.CompletableFuture<Void> caughtUp() {
+        return reader.caughtUp();
     }
 
     boolean awaitRestored(Duration timeout) throws InterruptedException {

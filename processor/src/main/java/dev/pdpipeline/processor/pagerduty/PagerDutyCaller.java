@@ -4,6 +4,8 @@ import dev.pdpipeline.common.trigger.SecretFingerprint;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -11,8 +13,12 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -31,10 +37,13 @@ import org.slf4j.LoggerFactory;
  *   <li>Transient failures (5xx, 408, timeouts, connection errors): exponential backoff with
  *       jitter ({@link IntervalFunction#ofExponentialRandomBackoff}), until the call's time
  *       budget is spent; then {@link RetriesExhaustedException} with the last error.</li>
+ *   <li>The retry loop itself is resilience4j's asynchronous {@link Retry}: its interval
+ *       function returns the wait the failed try set (PagerDuty's, or the backoff), and its
+ *       exception predicate stops when the next try would not fit the time budget.</li>
  *   <li>Other 4xx: fail at once with the {@link PagerDutyException}.</li>
  * </ul>
  */
-public final class PagerDutyCaller {
+public final class PagerDutyCaller implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(PagerDutyCaller.class);
     private static final double BACKOFF_MULTIPLIER = 2.0;
@@ -57,10 +66,17 @@ public final class PagerDutyCaller {
         T run(boolean afterAmbiguousFailure) throws PagerDutyException;
     }
 
+    /** How often a call waiting for a share above zero looks again. */
+    private static final long NO_SHARE_RECHECK_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
+
     private final int ratePerMinute;
+    /** This instance's part of {@code ratePerMinute}, in [0, 1]; see {@link #share(double)}. */
+    private volatile double share = 1.0;
     private final Duration maxRetryDuration;
     private final IntervalFunction backoff;
     private final Executor executor;
+    /** Where resilience4j's Retry schedules the next try; the tries themselves run on {@code executor}. */
+    private final ScheduledExecutorService scheduler;
     private final MeterRegistry registry;
     private final Map<String, TokenState> tokens = new ConcurrentHashMap<>();
 
@@ -79,11 +95,20 @@ public final class PagerDutyCaller {
         this.backoff = IntervalFunction.ofExponentialRandomBackoff(Objects.requireNonNull(initialBackoff,
                 "initialBackoff"), BACKOFF_MULTIPLIER, JITTER, Objects.requireNonNull(maxBackoff, "maxBackoff"));
         this.executor = Objects.requireNonNull(executor, "executor");
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pagerduty-retry");
+            t.setDaemon(true);
+            return t;
+        });
         this.registry = Objects.requireNonNull(registry, "registry");
     }
 
     /**
      * Runs {@code attempt} until it succeeds, is rejected, runs out of time or is cancelled.
+     * The retry loop is resilience4j's {@link Retry} (asynchronous, on a scheduler); its interval
+     * function waits as PagerDuty says after a 429 ({@code ratelimit-reset}, else
+     * {@code Retry-After}) and backs off exponentially with jitter otherwise. Every try first
+     * takes a slot of the token's limiter.
      *
      * @param initiallyAmbiguous whether the first try must already check first (the write may
      *                           have happened before a crash)
@@ -101,125 +126,248 @@ public final class PagerDutyCaller {
         Objects.requireNonNull(cancelled, "cancelled");
         Call<T> call = new Call<>(tokenState(token), operation, attempt, cancelled, initiallyAmbiguous,
                 System.nanoTime() + maxRetryDuration.toNanos());
-        executor.execute(() -> step(call));
-        return call.result;
+        RetryConfig config = RetryConfig.custom()
+                .maxAttempts(Integer.MAX_VALUE) // bounded by time instead: see retryable
+                .retryOnException(e -> retryable(call, e))
+                .intervalBiFunction((attempts, either) -> Math.max(1L, call.nextWaitMs))
+                .build();
+        Retry retry = Retry.of("pagerduty-" + operation, config);
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            retry.executeCompletionStage(scheduler, () -> tryOnce(call)).whenComplete((v, e) -> {
+                if (e == null) {
+                    result.complete(v);
+                } else {
+                    result.completeExceptionally(outcome(call, unwrap(e)));
+                }
+            });
+        } catch (RuntimeException e) {
+            result.completeExceptionally(new CancellationException("scheduler closed: " + e));
+        }
+        return result;
+    }
+
+    /**
+     * Sets this instance's part of the per-token limit (its share of the results partitions, see
+     * {@code RateShare}): every token's limiter is replaced by one paced at {@code ratePerMinute x
+     * fraction}, and calls holding a slot of the old pace take a new one, so the old and the new
+     * pace never add up. Zero stops every call until a share is given again.
+     */
+    public void share(double fraction) {
+        if (!(fraction >= 0.0 && fraction <= 1.0)) {
+            throw new IllegalArgumentException("share must be in [0, 1], was " + fraction);
+        }
+        synchronized (tokens) {
+            if (fraction == share) {
+                return;
+            }
+            share = fraction;
+            tokens.values().forEach(t -> t.reshape(fraction));
+        }
+        log.info("PagerDuty budget of this instance: {} calls per minute per token ({} of {})",
+                String.format(java.util.Locale.ROOT, "%.1f", ratePerMinute * fraction),
+                String.format(java.util.Locale.ROOT, "%.3f", fraction), ratePerMinute);
+    }
+
+    /** Calls per minute and token this instance may currently send. */
+    public double callsPerMinute() {
+        return ratePerMinute * share;
     }
 
     private TokenState tokenState(String token) {
-        return tokens.computeIfAbsent(token, t -> {
-            long periodNanos = Math.max(1_000L, TimeUnit.MINUTES.toNanos(1) / ratePerMinute);
-            RateLimiterConfig config = RateLimiterConfig.custom()
-                    .limitForPeriod(1)
-                    .limitRefreshPeriod(Duration.ofNanos(periodNanos))
-                    .timeoutDuration(Duration.ofMinutes(10))
-                    .build();
+        synchronized (tokens) {
             // the limiter is named by the token's fingerprint: never the token itself
-            return new TokenState(RateLimiter.of("pagerduty-" + SecretFingerprint.of(t), config), periodNanos);
-        });
+            return tokens.computeIfAbsent(token, t -> new TokenState("pagerduty-" + SecretFingerprint.of(t),
+                    ratePerMinute, share));
+        }
     }
 
-    private <T> void step(Call<T> call) {
+    /** One try: a limiter slot (scheduled, not slept), then the attempt on the executor. */
+    private <T> CompletionStage<T> tryOnce(Call<T> call) {
+        CompletableFuture<Void> permit = new CompletableFuture<>();
+        executor.execute(() -> awaitPermit(call, permit));
+        return permit.thenApplyAsync(ignored -> {
+            call.attempts++;
+            try {
+                return call.attempt.run(call.ambiguous);
+            } catch (PagerDutyException e) {
+                failed(call, e);
+                throw new CompletionException(e);
+            }
+        }, executor);
+    }
+
+    /** Completes {@code permit} when the call may send: not cancelled, token not paused, a slot of the current pace. */
+    private <T> void awaitPermit(Call<T> call, CompletableFuture<Void> permit) {
         try {
             if (call.cancelled.getAsBoolean()) {
-                call.result.completeExceptionally(new CancellationException(call.operation + " abandoned"));
+                permit.completeExceptionally(new CancellationException(call.operation + " abandoned"));
                 return;
             }
             long now = System.nanoTime();
             long paused = call.token.pausedUntilNanos - now;
             if (paused > 0) {
-                schedule(call, paused);
+                later(() -> awaitPermit(call, permit), paused, permit);
                 return;
             }
-            if (call.permitReserved && now - call.permitDueNanos > call.token.lateTolerance
+            TokenState.Pace pace = call.token.pace;
+            if (call.permitReserved && call.pace != pace) {
+                // the share changed since this slot was taken: the old pace no longer holds
+                call.permitReserved = false;
+            }
+            if (call.permitReserved && now - call.permitDueNanos > pace.lateTolerance
                     && call.lateReservations < MAX_LATE_RESERVATIONS) {
                 // woke up late (busy workers): sending now would bunch calls; take a fresh slot
                 call.permitReserved = false;
                 call.lateReservations++;
             }
             if (!call.permitReserved) {
-                long wait = call.token.limiter.reservePermission(call.ambiguous ? 2 : 1);
+                if (pace.limiter == null) {
+                    later(() -> awaitPermit(call, permit), NO_SHARE_RECHECK_NANOS, permit); // no share right now
+                    return;
+                }
+                long wait = pace.limiter.reservePermission(call.ambiguous ? 2 : 1);
                 if (wait < 0) {
-                    schedule(call, TimeUnit.SECONDS.toNanos(1));
+                    later(() -> awaitPermit(call, permit), TimeUnit.SECONDS.toNanos(1), permit);
                     return;
                 }
                 call.permitReserved = true;
+                call.pace = pace;
                 call.permitDueNanos = now + wait;
                 if (wait > 0) {
-                    schedule(call, wait);
+                    later(() -> awaitPermit(call, permit), wait, permit);
                     return;
                 }
             }
             call.permitReserved = false;
             call.lateReservations = 0;
-            call.attempts++;
-            T value = call.attempt.run(call.ambiguous);
-            call.result.complete(value);
-        } catch (PagerDutyException e) {
-            failed(call, e);
-        } catch (RuntimeException | Error e) {
-            call.result.completeExceptionally(e);
+            permit.complete(null);
+        } catch (RuntimeException e) {
+            permit.completeExceptionally(e);
         }
     }
 
+    /** Records what a failed try means for the next one: the wait, the token's pause, whether to check first. */
     private <T> void failed(Call<T> call, PagerDutyException e) {
+        call.lastError = e;
         switch (e.kind()) {
-            case REJECTED -> call.result.completeExceptionally(e);
             case RATE_LIMITED -> {
                 counter("pdpipeline.notes.rate_limited", "429 answers from PagerDuty", call.operation).increment();
                 long waitMs = e.retryAfter() != null ? Math.max(e.retryAfter().toMillis(), 100L)
                         : backoff.apply(Math.max(1, call.transientFailures + 1));
-                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs);
-                call.token.pauseUntil(until);
+                call.token.pauseUntil(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMs));
                 log.warn("PagerDuty rate limit hit on {} (token limiter {}); pausing that token for {} ms",
-                        call.operation, call.token.limiter.getName(), waitMs);
-                retryLater(call, e, TimeUnit.MILLISECONDS.toNanos(waitMs), "rate_limited");
+                        call.operation, call.token.name, waitMs);
+                call.nextWaitMs = waitMs;
             }
             case TRANSIENT -> {
                 call.transientFailures++;
                 call.ambiguous = call.ambiguous || e.ambiguous();
-                long waitMs = backoff.apply(call.transientFailures);
+                call.nextWaitMs = backoff.apply(call.transientFailures);
                 log.info("PagerDuty {} failed (attempt {}), retrying in {} ms: {}", call.operation, call.attempts,
-                        waitMs, e.getMessage());
-                retryLater(call, e, TimeUnit.MILLISECONDS.toNanos(waitMs), "transient");
+                        call.nextWaitMs, e.getMessage());
             }
-            default -> call.result.completeExceptionally(e);
+            default -> call.nextWaitMs = -1;
         }
     }
 
-    private <T> void retryLater(Call<T> call, PagerDutyException e, long waitNanos, String reason) {
-        call.lastError = e;
-        if (System.nanoTime() + waitNanos > call.deadlineNanos) {
-            call.result.completeExceptionally(new RetriesExhaustedException("gave up on " + call.operation + " after "
-                    + call.attempts + " attempts in " + maxRetryDuration.toMillis() + " ms; last error: "
-                    + e.getMessage(), e, call.attempts));
-            return;
+    /** Retry's predicate: only 429 and transient failures, only while the next try fits the time budget. */
+    private <T> boolean retryable(Call<T> call, Throwable e) {
+        if (!(e instanceof PagerDutyException pd) || call.nextWaitMs < 0) {
+            return false;
         }
-        registry.counter("pdpipeline.notes.retries", "operation", call.operation, "reason", reason).increment();
-        schedule(call, waitNanos);
+        if (pd.kind() != PagerDutyException.Kind.RATE_LIMITED && pd.kind() != PagerDutyException.Kind.TRANSIENT) {
+            return false;
+        }
+        if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(call.nextWaitMs) > call.deadlineNanos) {
+            call.exhausted = true;
+            return false;
+        }
+        registry.counter("pdpipeline.notes.retries", "operation", call.operation, "reason",
+                pd.kind() == PagerDutyException.Kind.RATE_LIMITED ? "rate_limited" : "transient").increment();
+        return true;
+    }
+
+    private <T> Throwable outcome(Call<T> call, Throwable e) {
+        if (call.exhausted && e instanceof PagerDutyException pd) {
+            return new RetriesExhaustedException("gave up on " + call.operation + " after " + call.attempts
+                    + " attempts in " + maxRetryDuration.toMillis() + " ms; last error: " + pd.getMessage(), pd,
+                    call.attempts);
+        }
+        return e;
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     private Counter counter(String name, String description, String operation) {
         return Counter.builder(name).description(description).tag("operation", operation).register(registry);
     }
 
-    private <T> void schedule(Call<T> call, long delayNanos) {
+    private void later(Runnable task, long delayNanos, CompletableFuture<?> onFailure) {
         Executor delayed = CompletableFuture.delayedExecutor(Math.max(1, delayNanos), TimeUnit.NANOSECONDS, executor);
         try {
-            delayed.execute(() -> step(call));
+            delayed.execute(task);
         } catch (RuntimeException e) {
-            call.result.completeExceptionally(new CancellationException("executor closed: " + e));
+            onFailure.completeExceptionally(new CancellationException("executor closed: " + e));
         }
     }
 
+    /** Stops scheduling retries; calls waiting for their next try are dropped. */
+    @Override
+    public void close() {
+        scheduler.shutdownNow();
+    }
+
     private static final class TokenState {
-        final RateLimiter limiter;
-        /** How late a reserved slot may be used before it is given up for a fresh one. */
-        final long lateTolerance;
+        final String name;
+        final int ratePerMinute;
+        /** Replaced (never changed) when the share changes; calls compare it by identity. */
+        volatile Pace pace;
         volatile long pausedUntilNanos = System.nanoTime();
 
-        TokenState(RateLimiter limiter, long periodNanos) {
-            this.limiter = limiter;
-            this.lateTolerance = Math.max(periodNanos, TimeUnit.MILLISECONDS.toNanos(20));
+        TokenState(String name, int ratePerMinute, double share) {
+            this.name = name;
+            this.ratePerMinute = ratePerMinute;
+            this.pace = new Pace(name, ratePerMinute * share);
+        }
+
+        void reshape(double share) {
+            pace = new Pace(name, ratePerMinute * share);
+        }
+
+        /**
+         * One permit every {@code 60 s / perMinute}, none stored up: resilience4j cannot change
+         * a limiter's refresh period, and a fixed period with {@code changeLimitForPeriod} would
+         * hand out each period's permits at once (a burst), so a new share gets a new limiter.
+         */
+        static final class Pace {
+            final RateLimiter limiter;
+            /** How late a reserved slot may be used before it is given up for a fresh one. */
+            final long lateTolerance;
+
+            Pace(String name, double perMinute) {
+                if (perMinute <= 0) {
+                    limiter = null;
+                    lateTolerance = 0;
+                    return;
+                }
+                // rounded up: a share never paces faster than its part of the limit
+                long periodNanos = Math.max(1_000L, (long) Math.ceil(TimeUnit.MINUTES.toNanos(1) / perMinute));
+                RateLimiterConfig config = RateLimiterConfig.custom()
+                        .limitForPeriod(1)
+                        .limitRefreshPeriod(Duration.ofNanos(periodNanos))
+                        .timeoutDuration(Duration.ofMinutes(10))
+                        .build();
+                limiter = RateLimiter.of(name, config);
+                lateTolerance = Math.max(periodNanos, TimeUnit.MILLISECONDS.toNanos(20));
+            }
         }
 
         synchronized void pauseUntil(long nanos) {
@@ -236,13 +384,17 @@ public final class PagerDutyCaller {
         final BooleanSupplier cancelled;
         final long deadlineNanos;
         final CompletableFuture<T> result = new CompletableFuture<>();
-        boolean ambiguous;
-        boolean permitReserved;
-        long permitDueNanos;
-        int lateReservations;
-        int attempts;
-        int transientFailures;
-        PagerDutyException lastError;
+        volatile boolean ambiguous;
+        volatile boolean permitReserved;
+        volatile TokenState.Pace pace;
+        volatile long permitDueNanos;
+        volatile int lateReservations;
+        volatile int attempts;
+        volatile int transientFailures;
+        /** The wait before the next try, set by the failed one; -1: not to be retried. */
+        volatile long nextWaitMs = -1;
+        volatile boolean exhausted;
+        volatile PagerDutyException lastError;
 
         Call(TokenState token, String operation, Attempt<T> attempt, BooleanSupplier cancelled, boolean ambiguous,
                 long deadlineNanos) {

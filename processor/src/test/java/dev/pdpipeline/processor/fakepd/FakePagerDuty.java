@@ -98,6 +98,20 @@ public final class FakePagerDuty implements AutoCloseable {
     private int limitPerWindow;
     private Duration limitWindow;
     private final Map<String, Deque<Long>> windows = new ConcurrentHashMap<>();
+    private double bucketPerNano;
+    private double bucketCapacity;
+    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+
+    /** One token's bucket; guarded by the fake. */
+    private static final class Bucket {
+        double tokens;
+        long lastNanos;
+
+        Bucket(double tokens, long lastNanos) {
+            this.tokens = tokens;
+            this.lastNanos = lastNanos;
+        }
+    }
 
     private FakePagerDuty() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -159,6 +173,18 @@ public final class FakePagerDuty implements AutoCloseable {
         limitPerWindow = perWindow;
         limitWindow = window;
         windows.clear();
+        return this;
+    }
+
+    /**
+     * PagerDuty's limit as a token bucket per API token, whoever calls: {@code perMinute} calls a
+     * minute refilled continuously, at most {@code burst} worth stored (960/min with 3 s = 48
+     * calls at once); a call finding the bucket empty gets 429 with {@code ratelimit-reset}.
+     */
+    public synchronized FakePagerDuty enforceTokenBucket(int perMinute, Duration burst) {
+        bucketPerNano = perMinute / 60e9;
+        bucketCapacity = Math.max(1.0, perMinute * burst.toNanos() / 60e9);
+        buckets.clear();
         return this;
     }
 
@@ -369,6 +395,16 @@ public final class FakePagerDuty implements AutoCloseable {
     }
 
     private synchronized boolean overRateLimit(String token) {
+        if (bucketPerNano > 0) {
+            long now = System.nanoTime();
+            Bucket b = buckets.computeIfAbsent(token, t -> new Bucket(bucketCapacity, now));
+            b.tokens = Math.min(bucketCapacity, b.tokens + (now - b.lastNanos) * bucketPerNano);
+            b.lastNanos = now;
+            if (b.tokens < 1.0) {
+                return true;
+            }
+            b.tokens -= 1.0;
+        }
         if (limitPerWindow <= 0) {
             return false;
         }
@@ -385,6 +421,9 @@ public final class FakePagerDuty implements AutoCloseable {
     }
 
     private synchronized int currentReset() {
+        if (bucketPerNano > 0) {
+            return (int) Math.max(1, Math.ceil(1.0 / (bucketPerNano * 1e9)));
+        }
         return limitWindow == null ? rateLimitResetSeconds : (int) Math.max(1, limitWindow.toSeconds());
     }
 

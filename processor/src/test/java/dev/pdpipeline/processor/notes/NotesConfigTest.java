@@ -25,7 +25,7 @@ class NotesConfigTest {
         assertThat(c.apiUrl()).hasToString("https://api.pagerduty.com");
         assertThat(c.apiToken()).isNull();
         assertThat(c.fromEmail()).isNull();
-        assertThat(c.rateLimitPerMinute()).isEqualTo(960);
+        assertThat(c.rateLimitPerMinute()).isEqualTo(900).isLessThan(NotesConfig.PAGERDUTY_LIMIT_PER_MINUTE);
         assertThat(c.retryMaxDuration()).isEqualTo(Duration.ofMinutes(30));
         assertThat(c.requestTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.maxNoteChars()).isEqualTo(25_000);

@@ -1,5 +1,6 @@
 package dev.pdpipeline.processor.notes;
 
+import dev.pdpipeline.common.health.Health;
 import dev.pdpipeline.common.json.Json;
 import dev.pdpipeline.common.kafka.TopicAdmin;
 import dev.pdpipeline.common.testing.TestKafka;
@@ -64,9 +65,14 @@ final class NotesItSupport implements AutoCloseable {
 
     NotesWriter start(Map<String, String> env, TriggerSet triggers, SimpleMeterRegistry registry,
             ResultProcessor.Faults faults) {
+        return start(env, triggers, registry, faults, new Health());
+    }
+
+    NotesWriter start(Map<String, String> env, TriggerSet triggers, SimpleMeterRegistry registry,
+            ResultProcessor.Faults faults, Health health) {
         flush();
         return NotesWriter.start(NotesConfig.fromEnv(env), topics, clientProps(), applicationId, () -> triggers,
-                registry, faults);
+                registry, faults, health);
     }
 
     void request(String requestId, String trigger, String agent, String incident, boolean writeBack) {

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import dev.pdpipeline.processor.fakepd.FakePagerDuty;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -151,5 +152,51 @@ class PagerDutyCallerTest {
 
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(480);
         assertThat(fake.notes("P1")).hasSize(6);
+    }
+
+    @Test
+    void sendsNothingWithoutAShareAndStartsWhenOneIsGiven() throws Exception {
+        PagerDutyCaller caller = caller(Duration.ofSeconds(30));
+        caller.share(0.0);
+        CompletableFuture<String> call = writeNote(caller, "waiting for a share", "[m-share]");
+
+        org.awaitility.Awaitility.await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .until(() -> fake.requests().isEmpty());
+        assertThat(call).isNotDone();
+        caller.share(1.0);
+        assertThat(call.get(10, TimeUnit.SECONDS)).isNotBlank();
+        assertThat(caller.callsPerMinute()).isEqualTo(60_000.0);
+    }
+
+    @Test
+    void pacesCallsAtItsShareOfTheLimit() throws Exception {
+        PagerDutyCaller caller = new PagerDutyCaller(1_200, Duration.ofSeconds(30), Duration.ofMillis(20),
+                Duration.ofMillis(200), executor, registry);
+        caller.share(0.25); // 300/min: one call every 200 ms
+        assertThat(caller.callsPerMinute()).isEqualTo(300.0);
+        long start = System.nanoTime();
+        List<CompletableFuture<String>> calls = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            calls.add(writeNote(caller, "paced " + i, "[m-pace-" + i + "]"));
+        }
+        for (CompletableFuture<String> c : calls) {
+            c.get(20, TimeUnit.SECONDS);
+        }
+        long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        // 6 calls at one per 200 ms: the first at once, the last after 1 s
+        assertThat(ms).isGreaterThanOrEqualTo(950);
+        List<Long> at = fake.requests().stream().map(FakePagerDuty.Request::atNanos).sorted().toList();
+        // slots are 200 ms apart: the first call may take the current slot, every later one waits for its own
+        for (int i = 1; i < at.size(); i++) {
+            assertThat(at.get(i) - at.get(0)).as("call %d after the first", i)
+                    .isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200L * (i - 1) - 20));
+        }
+    }
+
+    @Test
+    void refusesAShareOutsideZeroToOne() {
+        PagerDutyCaller caller = caller(Duration.ofSeconds(1));
+        assertThat(catchThrowable(() -> caller.share(1.5))).isInstanceOf(IllegalArgumentException.class);
+        assertThat(catchThrowable(() -> caller.share(-0.1))).isInstanceOf(IllegalArgumentException.class);
     }
 }
