@@ -1,5 +1,6 @@
 package dev.pdpipeline.launcher;
 
+import dev.pdpipeline.launcher.cli.ConsoleCommand;
 import dev.pdpipeline.launcher.cli.ExplainCommand;
 import dev.pdpipeline.launcher.cli.IngressCommand;
 import dev.pdpipeline.launcher.cli.LocalCommand;
@@ -32,6 +33,7 @@ import picocli.CommandLine.Command;
             ReplayCommand.class,
             ExplainCommand.class,
             TriggersCommand.class,
+            ConsoleCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",

@@ -5,10 +5,13 @@ import dev.pdpipeline.common.kafka.EmbeddedKafka;
 import dev.pdpipeline.common.management.ManagementServer;
 import dev.pdpipeline.common.management.MeterRegistries;
 import dev.pdpipeline.common.topics.TopicCatalogue;
+import dev.pdpipeline.console.ConsoleConfig;
+import dev.pdpipeline.console.ConsoleService;
 import dev.pdpipeline.examples.agent.ExampleAgent;
 import dev.pdpipeline.ingress.IngressConfig;
 import dev.pdpipeline.ingress.IngressService;
 import dev.pdpipeline.launcher.InvalidSettingException;
+import dev.pdpipeline.launcher.console.ConsoleActions;
 import dev.pdpipeline.processor.ProcessorConfig;
 import dev.pdpipeline.processor.ProcessorService;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -48,10 +51,12 @@ public final class LocalPipeline implements AutoCloseable {
     private final EmbeddedKafka kafka;
     private final IngressService ingress;
     private final ManagementServer management;
+    private final ConsoleService console;
     private final Map<String, String> effectiveEnv;
 
     private LocalPipeline(List<AutoCloseable> running, EmbeddedKafka kafka, IngressService ingress,
-            ManagementServer management, Map<String, String> effectiveEnv) {
+            ManagementServer management, ConsoleService console, Map<String, String> effectiveEnv) {
+        this.console = console;
         this.running = running;
         this.kafka = kafka;
         this.ingress = ingress;
@@ -115,8 +120,11 @@ public final class LocalPipeline implements AutoCloseable {
                     .addReadinessCheck("ingress", ingress::isReady)
                     .addReadinessCheck("processor", processor::isReady);
             running.add(0, management);
+            // the operator console on CONSOLE_HOST:CONSOLE_PORT (127.0.0.1:8090), reading the same broker
+            ConsoleService console = ConsoleActions.startConsole(ConsoleConfig.fromEnv(clientEnv), clientEnv);
+            running.add(0, console);
             LOG.debug("Processor config: {}", processorConfig);
-            return new LocalPipeline(running, kafka, ingress, management, clientEnv);
+            return new LocalPipeline(running, kafka, ingress, management, console, clientEnv);
         } catch (RuntimeException e) {
             closeAll(running);
             throw e;
@@ -133,6 +141,16 @@ public final class LocalPipeline implements AutoCloseable {
 
     public int managementPort() {
         return management.port();
+    }
+
+    /** The operator console's port ({@code CONSOLE_PORT}, default 8090). */
+    public int consolePort() {
+        return console.port();
+    }
+
+    /** The operator console. */
+    public ConsoleService console() {
+        return console;
     }
 
     /** Whether both services are ready. */
