@@ -144,6 +144,7 @@ public final class ConsoleIndex {
         while (deliveries.size() > maxDeliveries) {
             evict(deliveries.pollFirst());
         }
+        evictIncidents();
         return true;
     }
 
