@@ -62,12 +62,34 @@ public final class ConsoleIndex {
         final List<Delivery> events = new ArrayList<>();
         final LinkedHashMap<String, RequestEntry> requests = new LinkedHashMap<>();
         final List<AgentResultEntry> results = new ArrayList<>();
-        final Map<String, JsonNode> ledger = new java.util.HashMap<>();
+        final Map<String, LedgerState> ledger = new java.util.HashMap<>();
         final List<DeadLetter> deadLetters = new ArrayList<>();
 
         IncidentEntry(String id) {
             this.id = id;
         }
+    }
+
+    /** What the ledger says about one result: the latest state, kept small. */
+    private record LedgerState(String state, String detail, List<String> noteIds) {
+    }
+
+    /** Low-cardinality texts (event types, services, triggers, reasons) are kept once. */
+    private final Map<String, String> strings = new java.util.HashMap<>();
+    private static final int MAX_INTERNED = 50_000;
+
+    private String intern(String s) {
+        if (s == null) {
+            return null;
+        }
+        String known = strings.get(s);
+        if (known != null) {
+            return known;
+        }
+        if (strings.size() < MAX_INTERNED) {
+            strings.put(s, s);
+        }
+        return s;
     }
 
     public ConsoleIndex(int maxDeliveries, int maxIncidents, int maxDeadLetters) {
@@ -92,22 +114,32 @@ public final class ConsoleIndex {
         List<TriggerDecision> triggers = new ArrayList<>();
         for (JsonNode t : json.path("triggers")) {
             JsonNode target = t.path("target");
-            triggers.add(new TriggerDecision(text(t, "trigger"), text(t, "decision"), text(t, "field"),
-                    text(t, "reason"), text(target, "kind"), text(target, "name"), text(t, "topic"),
-                    text(t, "request_id")));
+            triggers.add(new TriggerDecision(intern(text(t, "trigger")), intern(text(t, "decision")),
+                    intern(text(t, "field")), intern(text(t, "reason")), intern(text(target, "kind")),
+                    intern(text(target, "name")), intern(text(t, "topic")), text(t, "request_id")));
         }
-        String outcome = text(json, "outcome");
+        String outcome = intern(text(json, "outcome"));
         JsonNode src = json.path("source");
-        Delivery.Source source = new Delivery.Source(text(src, "topic"), src.path("partition").asInt(-1),
+        Delivery.Source source = new Delivery.Source(intern(text(src, "topic")), src.path("partition").asInt(-1),
                 src.path("offset").asLong(-1));
         JsonNode dl = json.path("dead_letter");
-        Delivery d = new Delivery(text(json, "event_id"), text(json, "event_type"), text(json, "occurred_at"),
-                text(json, "received_at"), text(json, "decided_at"), text(inc, "id"),
-                inc.path("number").isNumber() ? inc.path("number").asLong() : null, text(inc, "title"),
-                text(inc, "html_url"), text(inc, "service_id"), text(inc, "service_name"), text(inc, "urgency"),
-                text(inc, "priority"), text(json, "webhook_id"), source, outcome,
-                Delivery.summarize(outcome, triggers), Delivery.agentsOf(triggers),
-                dl.isObject() ? new Delivery.DeadLetterReason(text(dl, "reason"), text(dl, "detail")) : null,
+        String incidentId = text(inc, "id");
+        IncidentEntry seen = incidentId == null ? null : incidents.get(incidentId);
+        String title = text(inc, "title");
+        String htmlUrl = text(inc, "html_url");
+        if (seen != null) {
+            // the incident's texts are usually the same on every event: keep one copy
+            title = title != null && title.equals(seen.title) ? seen.title : title;
+            htmlUrl = htmlUrl != null && htmlUrl.equals(seen.htmlUrl) ? seen.htmlUrl : htmlUrl;
+            incidentId = seen.id;
+        }
+        Delivery d = new Delivery(text(json, "event_id"), intern(text(json, "event_type")), text(json, "occurred_at"),
+                text(json, "received_at"), text(json, "decided_at"), incidentId,
+                inc.path("number").isNumber() ? inc.path("number").asLong() : null, title, htmlUrl,
+                intern(text(inc, "service_id")), intern(text(inc, "service_name")), intern(text(inc, "urgency")),
+                intern(text(inc, "priority")), text(json, "webhook_id"), source, outcome,
+                intern(Delivery.summarize(outcome, triggers)), List.copyOf(Delivery.agentsOf(triggers)),
+                dl.isObject() ? new Delivery.DeadLetterReason(intern(text(dl, "reason")), text(dl, "detail")) : null,
                 triggers);
         indexed++;
         Delivery previous = bySource.put(keyOf(d), d);
@@ -161,7 +193,8 @@ public final class ConsoleIndex {
         RequestEntry known = e.requests.get(requestId);
         String agent = text(json, "agent");
         String topic = known != null && known.topic() != null ? known.topic() : topicOf(topicOfAgent, agent);
-        e.requests.put(requestId, new RequestEntry(requestId, text(json, "trigger"), agent, topic,
+        e.requests.put(requestId, new RequestEntry(requestId, intern(text(json, "trigger")), intern(agent),
+                intern(topic),
                 text(json, "event_id"), json.path("replay").asBoolean(false), json.path("write_back").asBoolean(true),
                 text(json, "routed_at")));
         evictIncidents();
@@ -185,8 +218,8 @@ public final class ConsoleIndex {
         if (resultId == null) {
             resultId = defaultResultId(requestId, agent, note, status);
         }
-        e.results.add(new AgentResultEntry(requestId, resultId, incident, agent, note, status,
-                Instant.ofEpochMilli(timestamp).toString(), topic, partition, offset, null));
+        e.results.add(new AgentResultEntry(requestId, resultId, e.id, intern(agent), note, intern(status),
+                Instant.ofEpochMilli(timestamp).toString(), intern(topic), partition, offset, null));
         evictIncidents();
         return true;
     }
@@ -201,10 +234,13 @@ public final class ConsoleIndex {
             return false;
         }
         IncidentEntry e = touch(incident);
-        JsonNode old = e.ledger.get(resultId);
+        LedgerState old = e.ledger.get(resultId);
+        String state = intern(text(json, "state"));
         // a state read back later never moves a written result back (as the writer does)
-        if (old == null || !"done".equals(text(old, "state")) || "done".equals(text(json, "state"))) {
-            e.ledger.put(resultId, json);
+        if (old == null || !"done".equals(old.state()) || "done".equals(state)) {
+            List<String> ids = new ArrayList<>();
+            json.path("note_ids").forEach(n -> ids.add(n.asText()));
+            e.ledger.put(resultId, new LedgerState(state, text(json, "detail"), List.copyOf(ids)));
         }
         evictIncidents();
         return true;
@@ -275,12 +311,10 @@ public final class ConsoleIndex {
     }
 
     private static PagerDutyOutcome outcome(IncidentEntry e, AgentResultEntry r, Predicate<String> dryRun) {
-        JsonNode ledger = r.resultId() == null ? null : e.ledger.get(r.resultId());
+        LedgerState ledger = r.resultId() == null ? null : e.ledger.get(r.resultId());
         if (ledger != null) {
-            List<String> ids = new ArrayList<>();
-            ledger.path("note_ids").forEach(n -> ids.add(n.asText()));
-            String state = text(ledger, "state");
-            return new PagerDutyOutcome("done".equals(state) ? "written" : state, null, text(ledger, "detail"), ids);
+            return new PagerDutyOutcome("done".equals(ledger.state()) ? "written" : ledger.state(), null,
+                    ledger.detail(), ledger.noteIds());
         }
         for (DeadLetter d : e.deadLetters) {
             if (r.requestId() != null && r.requestId().equals(d.requestId())
