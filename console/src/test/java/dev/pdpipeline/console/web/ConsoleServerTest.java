@@ -158,6 +158,15 @@ class ConsoleServerTest {
     }
 
     @Test
+    void theIncidentPageShowsTheRecordedDecisionEvenWhenTheTriggerIsNoLongerInForce() throws Exception {
+        start(null); // the Trigger files in force are empty now: "diag" was removed after it decided
+        String page = get("/incidents/Q2").body();
+        assertThat(page).contains("diag", "rejected by min_priority: priority P4 is below P2");
+        assertThat(Json.mapper().readTree(get("/api/incidents/Q2").body()).at("/events/0/triggers/0/decision").asText())
+                .isEqualTo("rejected");
+    }
+
+    @Test
     void onlyWebLinksBecomeLinks() {
         assertThat(Views.safeUrl("javascript:alert(1)")).isNull();
         assertThat(Views.safeUrl("https://x.pagerduty.com/incidents/Q1")).isEqualTo("https://x.pagerduty.com/incidents/Q1");
