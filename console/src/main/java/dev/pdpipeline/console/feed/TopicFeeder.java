@@ -89,7 +89,17 @@ public final class TopicFeeder implements AutoCloseable {
         try {
             while (running) {
                 if (System.nanoTime() >= nextRefresh) {
-                    Set<TopicPartition> all = partitions();
+                    nextRefresh = System.nanoTime() + REFRESH.toNanos();
+                    Set<TopicPartition> all;
+                    try {
+                        all = partitions();
+                    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                        // the cluster is unreachable for now: the console keeps serving what it has and retries
+                        LOG.warn("Console index cannot list the topics ({}); retrying in {} s", e.getMessage(),
+                                REFRESH.toSeconds());
+                        health.degraded("cannot list the topics: " + e.getMessage());
+                        continue;
+                    }
                     if (!all.equals(assigned)) {
                         Set<TopicPartition> added = new HashSet<>(all);
                         added.removeAll(assigned);
@@ -101,7 +111,6 @@ public final class TopicFeeder implements AutoCloseable {
                     if (catchUpTo == null) {
                         catchUpTo = new HashMap<>(consumer.endOffsets(assigned));
                     }
-                    nextRefresh = System.nanoTime() + REFRESH.toNanos();
                 }
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
                 for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -136,7 +145,7 @@ public final class TopicFeeder implements AutoCloseable {
 
     private Set<TopicPartition> partitions() {
         Set<TopicPartition> out = new HashSet<>();
-        Map<String, List<PartitionInfo>> listed = consumer.listTopics(Duration.ofSeconds(30));
+        Map<String, List<PartitionInfo>> listed = consumer.listTopics(Duration.ofSeconds(10));
         for (String name : names()) {
             for (PartitionInfo p : listed.getOrDefault(name, List.of())) {
                 out.add(new TopicPartition(p.topic(), p.partition()));
