@@ -72,13 +72,26 @@ public final class ConsoleService implements AutoCloseable {
                     new ConsoleServer.Dependencies(index, triggers,
                             config.triggersPath() == null ? null : config.triggersPath().toString(),
                             config.defaultApiTokenSet(), config.topics().deadLetter(),
-                            config.topics().resultsDeadLetter(), replay, redrive, Clock.systemUTC()));
+                            config.topics().resultsDeadLetter(), replay, redrive, Clock.systemUTC(),
+                            () -> healthView(health)));
             running.add(0, server);
             return new ConsoleService(running, server, feeder, index, health);
         } catch (RuntimeException e) {
             closeAll(running);
             throw e;
         }
+    }
+
+    /** {@code {"console-index": {"state": "UP", "reason": null}}}: what /api/status shows. */
+    private static java.util.Map<String, ?> healthView(Health health) {
+        java.util.Map<String, Object> out = new java.util.LinkedHashMap<>();
+        health.parts().forEach((part, status) -> {
+            java.util.Map<String, Object> s = new java.util.LinkedHashMap<>();
+            s.put("state", status.state().name());
+            s.put("reason", status.reason());
+            out.put(part, s);
+        });
+        return out;
     }
 
     public int port() {

@@ -58,8 +58,17 @@ public final class ConsoleServer implements AutoCloseable {
     /** What the server shows and does; actions are null when not available. */
     public record Dependencies(ConsoleIndex index, Supplier<TriggerSet> triggers, String triggersPath,
             boolean defaultApiTokenSet, String rawDeadLetterTopic, String resultsDeadLetterTopic,
-            ReplayAction replay, RedriveAction redrive, Clock clock) {
+            ReplayAction replay, RedriveAction redrive, Clock clock, Supplier<Map<String, ?>> health) {
+        /** Without a health view (tests). */
+        public Dependencies(ConsoleIndex index, Supplier<TriggerSet> triggers, String triggersPath,
+                boolean defaultApiTokenSet, String rawDeadLetterTopic, String resultsDeadLetterTopic,
+                ReplayAction replay, RedriveAction redrive, Clock clock) {
+            this(index, triggers, triggersPath, defaultApiTokenSet, rawDeadLetterTopic, resultsDeadLetterTopic,
+                    replay, redrive, clock, null);
+        }
+
         public Dependencies {
+            health = health == null ? Map::of : health;
             Objects.requireNonNull(index, "index");
             Objects.requireNonNull(triggers, "triggers");
             Objects.requireNonNull(clock, "clock");
@@ -244,6 +253,7 @@ public final class ConsoleServer implements AutoCloseable {
     private void status(Context ctx) {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("index", deps.index().stats());
+        out.put("health", deps.health().get());
         out.put("actions_enabled", actionsEnabled());
         writeJson(ctx, 200, out);
     }

@@ -123,6 +123,7 @@ public final class LocalPipeline implements AutoCloseable {
             // the operator console on CONSOLE_HOST:CONSOLE_PORT (127.0.0.1:8090), reading the same broker
             ConsoleService console = ConsoleActions.startConsole(ConsoleConfig.fromEnv(clientEnv), clientEnv);
             running.add(0, console);
+            management.addReadinessCheck("console", () -> console.health().failure().isEmpty());
             LOG.debug("Processor config: {}", processorConfig);
             return new LocalPipeline(running, kafka, ingress, management, console, clientEnv);
         } catch (RuntimeException e) {
