@@ -1,5 +1,6 @@
 package dev.pdpipeline.bench;
 
+import dev.pdpipeline.bench.scenario.ConsoleBench;
 import dev.pdpipeline.bench.scenario.EndToEndBench;
 import dev.pdpipeline.bench.scenario.IngressBench;
 import dev.pdpipeline.bench.scenario.NotesBench;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Throughput and latency of the pipeline, each measured beside the limit it is bounded by.",
         subcommands = {IngressBench.class, EndToEndBench.class, ProcessorBench.class, ScaleOutBench.class,
-            NotesBench.class, SoakBench.class})
+            NotesBench.class, SoakBench.class, ConsoleBench.class})
 public final class Bench implements Runnable {
 
     @Override

@@ -1,6 +1,7 @@
 package dev.pdpipeline.launcher;
 
 import dev.pdpipeline.launcher.cli.AgentsCommand;
+import dev.pdpipeline.launcher.cli.ConsoleCommand;
 import dev.pdpipeline.launcher.cli.ExplainCommand;
 import dev.pdpipeline.launcher.cli.IngressCommand;
 import dev.pdpipeline.launcher.cli.LocalCommand;
@@ -36,6 +37,7 @@ import picocli.CommandLine.Command;
             TriggersCommand.class,
             TopicsCommand.class,
             AgentsCommand.class,
+            ConsoleCommand.class,
             CommandLine.HelpCommand.class
         },
         exitCodeListHeading = "%nExit codes:%n",

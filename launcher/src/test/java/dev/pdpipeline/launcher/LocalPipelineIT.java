@@ -52,6 +52,7 @@ class LocalPipelineIT {
         env.put("LOCAL_DATA_DIR", dataDir.toString());
         env.put("INGRESS_PORT", "0");
         env.put("MANAGEMENT_PORT", "0");
+        env.put("CONSOLE_PORT", "0");
         Map<String, String> localEnv = LocalPipeline.withLocalDefaults(env, home);
 
         String agentTopic;

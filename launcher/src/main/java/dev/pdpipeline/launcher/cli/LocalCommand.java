@@ -14,6 +14,7 @@ import picocli.CommandLine.Spec;
         description = {"Run embedded Kafka + ingress + processor in one process. No Docker needed.",
             "Kafka binds to KAFKA_BOOTSTRAP_SERVERS (default localhost:9092) and keeps its data in"
                 + " LOCAL_DATA_DIR (default .local-data in the repository), so history survives a restart.",
+            "The operator console listens on http://127.0.0.1:8090/ (CONSOLE_HOST, CONSOLE_PORT; docs/console.md).",
             "Triggers come from TRIGGERS_PATH (default examples/triggers); PAGERDUTY_WEBHOOK_SECRET"
                 + " defaults to a development secret that send-test-event also uses."})
 public final class LocalCommand implements Callable<Integer> {
@@ -26,6 +27,9 @@ public final class LocalCommand implements Callable<Integer> {
 
     @Option(names = "--management-port", description = "Health and metrics port (overrides MANAGEMENT_PORT, default 8081).")
     Integer managementPort;
+
+    @Option(names = "--console-port", description = "Operator console port (overrides CONSOLE_PORT, default 8090).")
+    Integer consolePort;
 
     @Option(names = "--triggers", description = "Trigger file or folder (overrides TRIGGERS_PATH).")
     Path triggers;
@@ -42,6 +46,9 @@ public final class LocalCommand implements Callable<Integer> {
         }
         if (managementPort != null) {
             env.put("MANAGEMENT_PORT", managementPort.toString());
+        }
+        if (consolePort != null) {
+            env.put("CONSOLE_PORT", consolePort.toString());
         }
         if (triggers != null) {
             env.put("TRIGGERS_PATH", triggers.toAbsolutePath().toString());

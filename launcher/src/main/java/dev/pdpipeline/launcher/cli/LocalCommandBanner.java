@@ -23,6 +23,7 @@ public final class LocalCommandBanner {
         out.printf("  Webhooks          POST http://localhost:%d/webhooks/pagerduty%n", pipeline.ingressPort());
         out.printf("  Health, metrics   http://localhost:%d/health/ready   http://localhost:%d/metrics%n",
                 pipeline.managementPort(), pipeline.managementPort());
+        out.printf("  Console           http://localhost:%d/%n", pipeline.consolePort());
         out.printf("  Triggers          %s (reloaded on change)%n", env.get("TRIGGERS_PATH"));
         out.printf("  Raw topic         %s%n", pipeline.topics().raw());
         for (Trigger trigger : triggers.triggers()) {

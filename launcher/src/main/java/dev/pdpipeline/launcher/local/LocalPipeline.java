@@ -6,10 +6,13 @@ import dev.pdpipeline.common.kafka.EmbeddedKafka;
 import dev.pdpipeline.common.management.ManagementServer;
 import dev.pdpipeline.common.management.MeterRegistries;
 import dev.pdpipeline.common.topics.TopicCatalogue;
+import dev.pdpipeline.console.ConsoleConfig;
+import dev.pdpipeline.console.ConsoleService;
 import dev.pdpipeline.examples.agent.ExampleAgent;
 import dev.pdpipeline.ingress.IngressConfig;
 import dev.pdpipeline.ingress.IngressService;
 import dev.pdpipeline.launcher.InvalidSettingException;
+import dev.pdpipeline.launcher.console.ConsoleActions;
 import dev.pdpipeline.processor.ProcessorConfig;
 import dev.pdpipeline.processor.ProcessorService;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -49,12 +52,15 @@ public final class LocalPipeline implements AutoCloseable {
     private final EmbeddedKafka kafka;
     private final IngressService ingress;
     private final ManagementServer management;
+    private final ConsoleService console;
     private final Map<String, String> effectiveEnv;
     private final Health health;
 
     private LocalPipeline(List<AutoCloseable> running, EmbeddedKafka kafka, IngressService ingress,
-            ManagementServer management, Map<String, String> effectiveEnv, Health health) {
+            ManagementServer management, ConsoleService console, Map<String, String> effectiveEnv,
+            Health health) {
         this.health = health;
+        this.console = console;
         this.running = running;
         this.kafka = kafka;
         this.ingress = ingress;
@@ -121,8 +127,15 @@ public final class LocalPipeline implements AutoCloseable {
                     .addReadinessCheck("ingress", ingress::isReady)
                     .addReadinessCheck("processor", processor::isReady);
             running.add(0, management);
+            // the operator console on CONSOLE_HOST:CONSOLE_PORT (127.0.0.1:8090), reading the same broker
+            ConsoleService console = ConsoleActions.startConsole(ConsoleConfig.fromEnv(clientEnv), clientEnv);
+            running.add(0, console);
+            management.addReadinessCheck("console", () -> console.health().failure().isEmpty());
+            // the console's own parts fail the local run too, so nothing in it dies silently
+            Health.Part consolePart = health.register("console");
+            console.health().onFailure(failure -> consolePart.failed(failure.toString()));
             LOG.debug("Processor config: {}", processorConfig);
-            return new LocalPipeline(running, kafka, ingress, management, clientEnv, health);
+            return new LocalPipeline(running, kafka, ingress, management, console, clientEnv, health);
         } catch (RuntimeException e) {
             closeAll(running);
             throw e;
@@ -144,6 +157,16 @@ public final class LocalPipeline implements AutoCloseable {
     /** The one health of the local run's parts (ingress and processor). */
     public Health health() {
         return health;
+    }
+
+    /** The operator console's port ({@code CONSOLE_PORT}, default 8090). */
+    public int consolePort() {
+        return console.port();
+    }
+
+    /** The operator console. */
+    public ConsoleService console() {
+        return console;
     }
 
     /** Whether both services are ready. */

@@ -89,6 +89,7 @@ class MetricsDocumentedIT {
         env.put("LOCAL_DATA_DIR", dataDir.toString());
         env.put("INGRESS_PORT", "0");
         env.put("MANAGEMENT_PORT", "0");
+        env.put("CONSOLE_PORT", "0");
         env.put("PAGERDUTY_API_URL", "http://localhost:" + pagerDuty.getAddress().getPort());
         env.put("PAGERDUTY_API_TOKEN", "metrics-it-token");
         env.put("PAGERDUTY_FROM_EMAIL", "bot@example.com");

@@ -168,6 +168,7 @@ class SecretLeakIT {
         env.put("TRIGGERS_PATH", triggers.toString());
         env.put("INGRESS_PORT", "0");
         env.put("MANAGEMENT_PORT", "0");
+        env.put("CONSOLE_PORT", "0");
         env.put("LEAK_WEBHOOK_SECRET", WEBHOOK_SECRET);
         env.put("LEAK_API_TOKEN", TRIGGER_TOKEN);
         env.put("PAGERDUTY_API_TOKEN", GLOBAL_TOKEN);
@@ -339,6 +340,7 @@ class SecretLeakIT {
         startEnv.put("KAFKA_BOOTSTRAP_SERVERS", "localhost:" + freePort());
         startEnv.put("INGRESS_PORT", "0");
         startEnv.put("MANAGEMENT_PORT", "0");
+        startEnv.put("CONSOLE_PORT", "0");
         assertThatThrownBy(() -> LocalPipeline.start(LocalPipeline.withLocalDefaults(startEnv, dir)).close())
                 .satisfies(e -> produced.put("exception local start", describe(e)));
     }
