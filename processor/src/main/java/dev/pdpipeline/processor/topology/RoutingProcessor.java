@@ -31,7 +31,9 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
+import dev.pdpipeline.common.logging.LogContext;
 import org.slf4j.Logger;
+import org.slf4j.MDC;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -75,6 +77,9 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
         this.metrics = metrics;
     }
 
+    /** The log context of the record being processed (stream threads each have their own processor). */
+    private LogContext logContext;
+
     @Override
     public void init(ProcessorContext<byte[], Object> context) {
         this.context = context;
@@ -85,7 +90,10 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        try {
+        var source = context.recordMetadata();
+        try (LogContext logContext = LogContext.record(source.map(m -> m.topic()).orElse(null),
+                source.map(m -> m.partition()).orElse(null), source.map(m -> m.offset()).orElse(null))) {
+            this.logContext = logContext;
             route(record);
         } catch (KafkaException e) {
             // Includes StreamsException, TaskMigratedException, ProducerFencedException: Kafka
@@ -94,6 +102,8 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
         } catch (RuntimeException e) {
             LOG.error("Unexpected error routing the record at {}; dead-lettering it", where(), e);
             deadLetter(record, PROCESSING_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
+        } finally {
+            this.logContext = null;
         }
     }
 
@@ -110,6 +120,9 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
             return;
         }
         EventMetadata md = event.metadata();
+        if (logContext != null) {
+            logContext.put(LogContext.EVENT_ID, md.eventId()).put(LogContext.INCIDENT, md.incidentId());
+        }
         if (event.isPing()) {
             metrics.ping();
             metrics.record("ping");
@@ -205,8 +218,13 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
     private void decided(EventMetadata md, String trigger, String outcome, String reason) {
         metrics.decision(trigger, outcome);
         if (LOG.isDebugEnabled()) {
-            LOG.debug("Event {} ({}) at {}: trigger {} -> {} ({})", md.eventId(), md.eventType(), where(), trigger,
-                    outcome, reason);
+            MDC.put(LogContext.TRIGGER, trigger);
+            try {
+                LOG.debug("Event {} ({}) at {}: trigger {} -> {} ({})", md.eventId(), md.eventType(), where(), trigger,
+                        outcome, reason);
+            } finally {
+                MDC.remove(LogContext.TRIGGER);
+            }
         }
     }
 
