@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
             IngressCommand.class,
             ProcessorCommand.class,
             ExampleAgentCommand.class,
+            dev.pdpipeline.launcher.dlq.DlqCommand.class,
             SendTestEventCommand.class,
             ReplayCommand.class,
             ExplainCommand.class,
