@@ -31,6 +31,7 @@ import picocli.CommandLine.Command;
             ProcessorCommand.class,
             ExampleAgentCommand.class,
             dev.pdpipeline.launcher.dlq.DlqCommand.class,
+            dev.pdpipeline.launcher.pagerduty.PagerDutyCommand.class,
             SendTestEventCommand.class,
             ReplayCommand.class,
             ExplainCommand.class,
