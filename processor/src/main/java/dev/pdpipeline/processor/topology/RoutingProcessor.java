@@ -91,17 +91,20 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
     @Override
     public void process(Record<byte[], byte[]> record) {
         var source = context.recordMetadata();
+        // the log context covers the error path too (a try-with-resources closes before its catch)
         try (LogContext logContext = LogContext.record(source.map(m -> m.topic()).orElse(null),
                 source.map(m -> m.partition()).orElse(null), source.map(m -> m.offset()).orElse(null))) {
             this.logContext = logContext;
-            route(record);
-        } catch (KafkaException e) {
-            // Includes StreamsException, TaskMigratedException, ProducerFencedException: Kafka
-            // Streams must see these to abort the transaction or hand the task over.
-            throw e;
-        } catch (RuntimeException e) {
-            LOG.error("Unexpected error routing the record at {}; dead-lettering it", where(), e);
-            deadLetter(record, PROCESSING_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
+            try {
+                route(record);
+            } catch (KafkaException e) {
+                // Includes StreamsException, TaskMigratedException, ProducerFencedException: Kafka
+                // Streams must see these to abort the transaction or hand the task over.
+                throw e;
+            } catch (RuntimeException e) {
+                LOG.error("Unexpected error routing the record at {}; dead-lettering it", where(), e);
+                deadLetter(record, PROCESSING_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
         } finally {
             this.logContext = null;
         }
