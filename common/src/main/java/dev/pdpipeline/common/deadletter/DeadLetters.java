@@ -74,7 +74,8 @@ public final class DeadLetters {
     /**
      * The entries of one dead-letter topic that match, oldest offset first per partition.
      *
-     * @throws IllegalStateException when the topic does not exist or cannot be read
+     * @throws MissingDeadLetterTopicException when the topic does not exist
+     * @throws IllegalStateException             when it cannot be read
      */
     public List<DeadLetter> list(DeadLetterTopic kind, DeadLetterFilter filter) {
         String topic = kind.deadLetterTopic(topics);
@@ -86,7 +87,7 @@ public final class DeadLetters {
             }
         });
         if (!exists) {
-            throw new IllegalStateException("dead-letter topic " + topic + " does not exist (nothing was dead-lettered"
+            throw new MissingDeadLetterTopicException("dead-letter topic " + topic + " does not exist (nothing was dead-lettered"
                     + " yet, or " + (kind == DeadLetterTopic.RAW ? TopicCatalogue.DLQ_TOPIC_ENV
                     : TopicCatalogue.RESULTS_DLQ_TOPIC_ENV) + " names another topic)");
         }

@@ -6,6 +6,7 @@ import dev.pdpipeline.common.deadletter.DeadLetter;
 import dev.pdpipeline.common.deadletter.DeadLetterFilter;
 import dev.pdpipeline.common.deadletter.DeadLetterTopic;
 import dev.pdpipeline.common.deadletter.DeadLetters;
+import dev.pdpipeline.common.deadletter.MissingDeadLetterTopicException;
 import dev.pdpipeline.common.deadletter.RedriveReport;
 import dev.pdpipeline.common.json.Json;
 import dev.pdpipeline.common.topics.TopicCatalogue;
@@ -125,7 +126,7 @@ public final class DlqCommand implements Runnable {
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = {"List dead letters: time, topic partition/offset, reason, incident, where the record came from"
                     + " (source topic-partition@offset), whether it was re-driven, and the detail.",
-                "Without --topic both dead-letter topics are listed.",
+                "Without --topic both dead-letter topics are listed (one that does not exist yet is skipped, with a note).",
                 "Exit codes: 0 listed (also none), 1 Kafka failure or the topic does not exist, 2 usage error,"
                     + " 3 invalid configuration."})
     static final class ListCommand implements Callable<Integer> {
@@ -151,7 +152,16 @@ public final class DlqCommand implements Runnable {
                 Set<String> redriven = dlq.redriven();
                 int total = 0;
                 for (DeadLetterTopic kind : kinds(chosen)) {
-                    List<DeadLetter> entries = dlq.list(kind, filter);
+                    List<DeadLetter> entries;
+                    try {
+                        entries = dlq.list(kind, filter);
+                    } catch (MissingDeadLetterTopicException e) {
+                        if (chosen != null) {
+                            throw e;
+                        }
+                        err.println("skipped: " + e.getMessage());
+                        continue;
+                    }
                     total += entries.size();
                     for (DeadLetter e : entries) {
                         boolean wasRedriven = redriven.contains(e.id());
