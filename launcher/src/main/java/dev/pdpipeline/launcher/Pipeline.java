@@ -2,6 +2,7 @@ package dev.pdpipeline.launcher;
 
 import dev.pdpipeline.launcher.cli.AgentsCommand;
 import dev.pdpipeline.launcher.cli.ConsoleCommand;
+import dev.pdpipeline.launcher.cli.ExampleAgentCommand;
 import dev.pdpipeline.launcher.cli.ExplainCommand;
 import dev.pdpipeline.launcher.cli.IngressCommand;
 import dev.pdpipeline.launcher.cli.LocalCommand;
@@ -31,6 +32,9 @@ import picocli.CommandLine.Command;
             LocalCommand.class,
             IngressCommand.class,
             ProcessorCommand.class,
+            ExampleAgentCommand.class,
+            dev.pdpipeline.launcher.dlq.DlqCommand.class,
+            dev.pdpipeline.launcher.pagerduty.PagerDutyCommand.class,
             SendTestEventCommand.class,
             ReplayCommand.class,
             ExplainCommand.class,
@@ -66,7 +70,16 @@ public final class Pipeline implements Runnable {
                 .setExecutionExceptionHandler(new ConfigErrorHandler());
     }
 
+    /** {@code LOG_FORMAT}: {@code text} (default) or {@code json}, one JSON object per line (logback.xml). */
+    public static final String LOG_FORMAT_ENV = "LOG_FORMAT";
+
     public static void main(String[] args) {
+        // checked before the first logger exists: an unknown format would select no appender
+        String format = System.getenv(LOG_FORMAT_ENV);
+        if (format != null && !format.isBlank() && !format.equals("text") && !format.equals("json")) {
+            System.err.println("Configuration error: " + LOG_FORMAT_ENV + " must be text or json, got '" + format + "'");
+            System.exit(EXIT_CONFIG);
+        }
         System.exit(commandLine().execute(args));
     }
 }

@@ -26,10 +26,20 @@ public final class WebhookSignature {
     /** The raw HMAC-SHA256 of {@code body} keyed with {@code secret} (UTF-8). */
     public static byte[] hmac(String secret, byte[] body) {
         Objects.requireNonNull(secret, "secret");
+        return hmac(secret.getBytes(StandardCharsets.UTF_8), body);
+    }
+
+    /**
+     * The raw HMAC-SHA256 of {@code body} keyed with {@code key}, for callers that hold the key as
+     * bytes only (the ingress keeps no secret as a String). A fresh {@link Mac} per call, so
+     * nothing keyed outlives it.
+     */
+    public static byte[] hmac(byte[] key, byte[] body) {
+        Objects.requireNonNull(key, "key");
         Objects.requireNonNull(body, "body");
         try {
             Mac mac = Mac.getInstance(HMAC_SHA256);
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), HMAC_SHA256));
+            mac.init(new SecretKeySpec(key, HMAC_SHA256));
             return mac.doFinal(body);
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             // HmacSHA256 is mandatory on every Java platform; a non-empty key is always valid.

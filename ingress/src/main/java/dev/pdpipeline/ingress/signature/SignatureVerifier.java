@@ -1,14 +1,12 @@
 package dev.pdpipeline.ingress.signature;
 
-import java.security.GeneralSecurityException;
+import dev.pdpipeline.common.signature.WebhookSignature;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Verifies PagerDuty V3 webhook signatures.
@@ -21,8 +19,8 @@ import javax.crypto.spec.SecretKeySpec;
  * <p>Work is bounded whatever the header holds: each secret's HMAC is computed once per delivery
  * (not once per signature), and only the first {@value #MAX_SIGNATURES} {@code v1} entries are
  * considered. PagerDuty sends one or two; a header with thousands cannot make us spend more.
- * Comparison is constant-time ({@link MessageDigest#isEqual}). A fresh {@link Mac} is used per
- * secret per call, so nothing keyed lives between requests.
+ * Comparison is constant-time ({@link MessageDigest#isEqual}). The HMAC itself is
+ * {@link WebhookSignature#hmac(byte[], byte[])}, the one implementation the signing side uses too.
  *
  * <p>Pure and thread-safe; it never logs, and its results carry fingerprints only.
  */
@@ -31,11 +29,10 @@ public final class SignatureVerifier {
     /** Name of the HTTP header PagerDuty signs deliveries with. */
     public static final String HEADER = "X-PagerDuty-Signature";
     /** The only signature version PagerDuty defines. */
-    public static final String VERSION_PREFIX = "v1=";
+    public static final String VERSION_PREFIX = WebhookSignature.V1_PREFIX;
     /** Most {@code v1} entries looked at; later ones are ignored. */
     public static final int MAX_SIGNATURES = 16;
 
-    private static final String ALGORITHM = "HmacSHA256";
     /** HMAC-SHA256 is 32 bytes, 64 hex characters. */
     private static final int SIGNATURE_HEX_LENGTH = 64;
     private static final HexFormat HEX = HexFormat.of();
@@ -63,7 +60,7 @@ public final class SignatureVerifier {
         }
         List<String> matched = new ArrayList<>();
         for (WebhookSecret secret : secrets) {
-            byte[] expected = hmac(secret, rawBody);
+            byte[] expected = WebhookSignature.hmac(secret.key(), rawBody);
             boolean match = false;
             for (byte[] signature : signatures) {
                 // no early exit: the time spent does not depend on which signature matched
@@ -115,16 +112,5 @@ public final class SignatureVerifier {
             }
         }
         return HEX.parseHex(hex);
-    }
-
-    private static byte[] hmac(WebhookSecret secret, byte[] body) {
-        try {
-            Mac mac = Mac.getInstance(ALGORITHM);
-            mac.init(new SecretKeySpec(secret.key(), ALGORITHM));
-            return mac.doFinal(body);
-        } catch (GeneralSecurityException e) {
-            // HmacSHA256 is mandatory on every Java platform; the message carries no key material
-            throw new IllegalStateException(ALGORITHM + " unavailable", e);
-        }
     }
 }

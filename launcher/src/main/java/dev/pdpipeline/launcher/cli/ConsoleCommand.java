@@ -36,10 +36,8 @@ public final class ConsoleCommand implements Callable<Integer> {
         }
         ConsoleConfig config = ConsoleConfig.fromEnv(env);
         ConsoleService console = ConsoleActions.startConsole(config, env);
-        // a console whose index stopped reading would show stale data as if it were current: exit, so
-        // the supervisor restarts it (the reason is logged by the part that failed)
-        console.health().onFailure(failure -> new Thread(() -> System.exit(1), "console-failed").start());
-        Lifecycle.awaitShutdown(List.of(console));
-        return 0;
+        // a console whose index stopped reading would show stale data as if it were current: exit 1
+        // (the launcher's convention), so the supervisor restarts it; the failed part is logged
+        return Lifecycle.awaitShutdown(List.of(console), console.health());
     }
 }

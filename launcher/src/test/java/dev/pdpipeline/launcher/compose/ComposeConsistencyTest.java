@@ -55,7 +55,7 @@ import org.junit.jupiter.api.Test;
  */
 class ComposeConsistencyTest {
 
-    private static final Path ROOT = findRoot();
+    static final Path ROOT = findRoot();
     private static final YAMLMapper YAML = new YAMLMapper();
 
     // ---------------------------------------------------------------- the real files
@@ -63,6 +63,77 @@ class ComposeConsistencyTest {
     @Test
     void composeFileAgreesWithTheCode() {
         assertThat(checker().check(compose())).isEmpty();
+    }
+
+    @Test
+    void everyComposeFileAgreesWithTheCode() {
+        assertThat(composeFiles()).contains("docker-compose.yml", "docker-compose.cluster.yml");
+        for (String file : composeFiles()) {
+            assertThat(checker().check(compose(file))).as(file).isEmpty();
+        }
+    }
+
+    @Test
+    void theClusterFileRunsThreeBrokersWithReplicationThreeAndMinIsrTwo() {
+        ObjectNode cluster = compose("docker-compose.cluster.yml");
+        List<JsonNode> brokers = new ArrayList<>();
+        cluster.path("services").forEach(service -> {
+            if (service.path("image").asText().startsWith("apache/kafka:")) {
+                brokers.add(service);
+            }
+        });
+        assertThat(brokers).hasSize(3);
+        for (JsonNode broker : brokers) {
+            JsonNode env = broker.path("environment");
+            assertThat(env.path("KAFKA_PROCESS_ROLES").asText()).contains("controller").contains("broker");
+            assertThat(env.path("KAFKA_CONTROLLER_QUORUM_VOTERS").asText().split(",")).hasSize(3);
+            assertThat(env.path("KAFKA_DEFAULT_REPLICATION_FACTOR").asInt()).isEqualTo(3);
+            assertThat(env.path("KAFKA_MIN_INSYNC_REPLICAS").asInt()).isEqualTo(2);
+            assertThat(env.path("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR").asInt()).isEqualTo(3);
+            assertThat(env.path("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR").asInt()).isEqualTo(3);
+            assertThat(env.path("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR").asInt()).isEqualTo(2);
+        }
+        // the services create their topics (and Kafka Streams its changelogs) with three copies
+        assertThat(cluster.at("/services/ingress/environment/RAW_TOPIC_REPLICATION").asInt()).isEqualTo(3);
+        for (String variable : List.of("TOPIC_REPLICATION", "AGENT_TOPIC_REPLICATION", "NOTES_TOPIC_REPLICATION",
+                "KAFKA_REPLICATION_FACTOR")) {
+            assertThat(cluster.at("/services/processor/environment/" + variable).asInt()).as(variable).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void reportsAManagementPortPublishedOnEveryInterface() {
+        ObjectNode compose = compose();
+        ((ArrayNode) compose.at("/services/processor/ports")).removeAll().add("8082:8081");
+        ((ArrayNode) compose.at("/services/kafka/ports")).removeAll().add("0.0.0.0:9092:9092");
+
+        assertThat(checker().check(compose))
+                .anySatisfy(p -> assertThat(p).contains("processor").contains("8082").contains("127.0.0.1"))
+                .anySatisfy(p -> assertThat(p).contains("kafka").contains("9092").contains("127.0.0.1"));
+    }
+
+    @Test
+    void reportsAnUnboundedRestartPolicyAMissingMemoryLimitAndALivenessCheckLeftOut() {
+        ObjectNode compose = compose();
+        ((ObjectNode) compose.at("/services/processor")).put("restart", "unless-stopped");
+        ((ObjectNode) compose.at("/services/ingress")).remove("mem_limit");
+        ((ObjectNode) compose.at("/services/ingress/healthcheck")).putArray("test").add("CMD").add("curl")
+                .add("-fsS").add("http://localhost:8081/health/ready");
+
+        assertThat(checker().check(compose))
+                .anySatisfy(p -> assertThat(p).contains("processor").contains("on-failure"))
+                .anySatisfy(p -> assertThat(p).contains("ingress").contains("mem_limit"))
+                .anySatisfy(p -> assertThat(p).contains("ingress").contains("/health/live"));
+    }
+
+    @Test
+    void reportsASecondImageBuild() {
+        ObjectNode compose = compose();
+        ((ObjectNode) compose.at("/services/processor")).putObject("build").put("context", ".")
+                .put("dockerfile", "Dockerfile");
+
+        assertThat(checker().check(compose)).anySatisfy(p -> assertThat(p).contains("built once")
+                .contains("processor"));
     }
 
     @Test
@@ -146,7 +217,7 @@ class ComposeConsistencyTest {
 
     @Test
     void reportsATopicRenamedInTheTopicsJobOnly() {
-        ObjectNode compose = compose();
+        ObjectNode compose = withScriptTopicsJob();
         replaceInCommand(compose, "topics", "--topic pagerduty.webhooks.raw ", "--topic pagerduty.webhook.raw ");
 
         assertThat(checker().check(compose))
@@ -158,7 +229,7 @@ class ComposeConsistencyTest {
     void reportsATopicRenamedInTheCodeOnly() {
         CodeFacts renamed = CodeFacts.fromCode(ROOT).withTopicDefault(TopicCatalogue.RAW_TOPIC_ENV, "pagerduty.events.raw");
 
-        assertThat(new Checker(ROOT, envExample(), renamed).check(compose()))
+        assertThat(new Checker(ROOT, envExample(), renamed).check(withScriptTopicsJob()))
                 .anySatisfy(p -> assertThat(p).contains("pagerduty.events.raw").contains("not created"))
                 .anySatisfy(p -> assertThat(p).contains("pagerduty.webhooks.raw"));
     }
@@ -173,7 +244,7 @@ class ComposeConsistencyTest {
 
     @Test
     void reportsABookkeepingTopicCreatedWithoutCompaction() {
-        ObjectNode compose = compose();
+        ObjectNode compose = withScriptTopicsJob();
         replaceInCommand(compose, "topics", "--topic pdpipeline.results.ledger --partitions 6 --config cleanup.policy=compact",
                 "--topic pdpipeline.results.ledger --partitions 6");
 
@@ -183,10 +254,11 @@ class ComposeConsistencyTest {
 
     @Test
     void acceptsAgentTopicsOfTheMountedTriggersOnly() {
-        ObjectNode known = compose();
+        ObjectNode known = withScriptTopicsJob();
+        assertThat(checker().check(known)).isEmpty();
         replaceInCommand(known, "topics", "echo \"topics ready\"",
                 "create --topic agent.diagnostic-agent.requests --partitions 6\necho \"topics ready\"");
-        ObjectNode unknown = compose();
+        ObjectNode unknown = withScriptTopicsJob();
         replaceInCommand(unknown, "topics", "echo \"topics ready\"",
                 "create --topic agent.billing-agent.requests --partitions 6\necho \"topics ready\"");
 
@@ -206,13 +278,13 @@ class ComposeConsistencyTest {
     @Test
     void reportsUnpinnedImagesAndCollidingHostPorts() {
         ObjectNode compose = compose();
-        ((ObjectNode) compose.at("/services/kafka-ui")).put("image", "provectuslabs/kafka-ui:latest");
-        ((ObjectNode) compose.at("/services/topics")).put("image", "apache/kafka");
-        ((ArrayNode) compose.at("/services/kafka-ui/ports")).removeAll().add("8082:8080");
+        ((ObjectNode) compose.at("/services/kafka-ui")).put("image", "kafbat/kafka-ui:latest");
+        ((ObjectNode) compose.at("/services/kafka")).put("image", "apache/kafka");
+        ((ArrayNode) compose.at("/services/kafka-ui/ports")).removeAll().add("127.0.0.1:8082:8080");
 
         assertThat(checker().check(compose))
                 .anySatisfy(p -> assertThat(p).contains("kafka-ui").contains("latest"))
-                .anySatisfy(p -> assertThat(p).contains("topics").contains("apache/kafka"))
+                .anySatisfy(p -> assertThat(p).contains("kafka").contains("apache/kafka"))
                 .anySatisfy(p -> assertThat(p).contains("8082").contains("processor").contains("kafka-ui"));
     }
 
@@ -221,7 +293,8 @@ class ComposeConsistencyTest {
         ObjectNode compose = compose();
         ((ArrayNode) compose.at("/services/ingress/volumes")).removeAll()
                 .add("./no-such-folder:/etc/pdpipeline/triggers:ro");
-        ((ObjectNode) compose.at("/services/processor/build")).put("dockerfile", "processor/Dockerfile.missing");
+        ((ObjectNode) compose.at("/services/kafka-ui")).putObject("build").put("context", ".")
+                .put("dockerfile", "Dockerfile.missing");
         ((ObjectNode) compose.at("/services/ingress/environment")).put("MANAGEMENT_PORT", "9091");
 
         assertThat(checker().check(compose))
@@ -252,11 +325,57 @@ class ComposeConsistencyTest {
     }
 
     private static ObjectNode compose() {
+        return compose("docker-compose.yml");
+    }
+
+    /**
+     * A compose file as Compose sees it: YAML anchors and merge keys ({@code <<: *x}) resolved,
+     * which SnakeYAML's full loader does and Jackson's streaming YAML parser does not.
+     */
+    static ObjectNode compose(String file) {
         try {
-            return (ObjectNode) YAML.readTree(ROOT.resolve("docker-compose.yml").toFile());
+            Object tree = new org.yaml.snakeyaml.Yaml().load(Files.readString(ROOT.resolve(file)));
+            return new ObjectMapper().valueToTree(tree);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The top-level compose files (docker-compose*.yml), each held to the code. */
+    static List<String> composeFiles() {
+        try (Stream<Path> files = Files.list(ROOT)) {
+            return files.map(f -> f.getFileName().toString())
+                    .filter(n -> n.startsWith("docker-compose") && (n.endsWith(".yml") || n.endsWith(".yaml")))
+                    .sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The compose file with its "topics" job replaced by a kafka-topics.sh script that creates the
+     * same topics, the way a team may create them with its own tooling; the checker parses it.
+     */
+    private static ObjectNode withScriptTopicsJob() {
+        ObjectNode compose = compose();
+        ObjectNode job = ((ObjectNode) compose.path("services")).putObject("topics");
+        job.put("image", "apache/kafka:4.1.0");
+        job.putObject("depends_on").putObject("kafka").put("condition", "service_healthy");
+        job.put("restart", "no");
+        job.put("mem_limit", "384m");
+        job.putArray("entrypoint").add("/bin/bash").add("-ec");
+        job.putArray("command").add(String.join("\n",
+                "create() { /opt/kafka/bin/kafka-topics.sh --bootstrap-server kafka:19092 --create --if-not-exists --replication-factor 1 \"$$@\"; }",
+                "create --topic pagerduty.webhooks.raw --partitions 6 --config retention.ms=2592000000",
+                "create --topic pagerduty.webhooks.dlq --partitions 6 --config retention.ms=2592000000",
+                "create --topic agent.results --partitions 6 --config retention.ms=604800000",
+                "create --topic agent.results.dlq --partitions 6 --config retention.ms=2592000000",
+                "create --topic pdpipeline.requests --partitions 6 --config cleanup.policy=compact",
+                "create --topic pdpipeline.results.ledger --partitions 6 --config cleanup.policy=compact",
+                "echo \"topics ready\""));
+        ((ObjectNode) compose.path("services").path("ingress")).put("build", ".");
+        ((ObjectNode) compose.path("services").path("ingress")).remove("pull_policy");
+        return compose;
     }
 
     private static void replaceInCommand(ObjectNode compose, String service, String from, String to) {
@@ -388,6 +507,8 @@ class ComposeConsistencyTest {
         static Set<String> readAgentVariables() {
             Set<String> names = envConstants(AgentSettings.class);
             names.addAll(logVariablesOf(AgentSettings.class, "example-agent-logback.xml"));
+            // in the one image it runs as `pipeline example-agent`, with the launcher's logging
+            names.addAll(readLogVariables());
             return names;
         }
 
@@ -444,6 +565,15 @@ class ComposeConsistencyTest {
         private static final Pattern TOPIC_OPTION = Pattern.compile("--topic[ =]+([A-Za-z0-9._-]+)");
         private static final Pattern CONFIG_OPTION = Pattern.compile("--config[ =]+([A-Za-z0-9._-]+)=(\\S+)");
         private static final Pattern PINNED_TAG = Pattern.compile(".*\\d+\\.\\d+.*");
+        /** The one-shot job that creates the topic plan runs this subcommand ({@code topics ensure}). */
+        private static final String TOPICS_SUBCOMMAND = "topics";
+        /** The example agent's role in the one image. */
+        private static final String EXAMPLE_AGENT_SUBCOMMAND = "example-agent";
+        /**
+         * Subcommands the compose files run that a build of this module may not contain yet
+         * ({@code topics ensure} comes with the topic plan); when present they are checked like any other.
+         */
+        private static final Set<String> PENDING_SUBCOMMANDS = Set.of(TOPICS_SUBCOMMAND);
         private static final Set<String> KAFKA_CLIENT_PROPERTIES = Stream.of(ProducerConfig.configNames(),
                         ConsumerConfig.configNames(), AdminClientConfig.configNames(), StreamsConfig.configDef().names())
                 .flatMap(Set::stream).collect(Collectors.toUnmodifiableSet());
@@ -456,6 +586,8 @@ class ComposeConsistencyTest {
         private final Set<String> routedAgentTopics = new TreeSet<>();
         /** Results topics the pipeline's services read. */
         private final Set<String> resultsTopics = new TreeSet<>();
+        /** Image name -> the Dockerfile that builds it, for services that run the built image. */
+        private final Map<String, Path> builtImages = new TreeMap<>();
 
         Checker(Path root, Map<String, String> envExample, CodeFacts code) {
             this.root = root;
@@ -472,10 +604,38 @@ class ComposeConsistencyTest {
                 return List.of("no services");
             }
             String text = compose.toString();
+            builtImages.clear();
+            List<String> builders = new ArrayList<>();
+            services.fields().forEachRemaining(e -> {
+                Path dockerfile = e.getValue().has("build") ? dockerfileOf(e.getValue()) : null;
+                if (dockerfile != null) {
+                    builders.add(e.getKey());
+                    if (e.getValue().hasNonNull("image")) {
+                        builtImages.put(interpolate(e.getValue().path("image").asText()), dockerfile);
+                    }
+                }
+            });
+            if (builders.size() > 1) {
+                problems.add("the pipeline's image must be built once, by one service; built by " + builders
+                        + " (give the others its image: and pull_policy: never)");
+            }
             checkImagesAndFiles(services);
             checkHostPorts(services);
             checkInterpolation(text);
             Map<String, TopicJob> jobs = topicJobs(services);
+            services.fields().forEachRemaining(e -> {
+                List<String> argv = argv(e.getKey(), e.getValue());
+                if (TOPICS_SUBCOMMAND.equals(subcommandOf(e.getValue(), argv))) {
+                    List<String> command = new ArrayList<>();
+                    e.getValue().path("command").forEach(c -> command.add(c.asText()));
+                    if (!command.equals(List.of(TOPICS_SUBCOMMAND, "ensure"))) {
+                        problems.add("service '" + e.getKey() + "' runs " + command + "; the topics job runs"
+                                + " [topics, ensure]");
+                    }
+                    jobs.put(e.getKey(), TopicJob.PLAN);
+                    checkPlanJob(e.getKey(), e.getValue());
+                }
+            });
             if (jobs.isEmpty()) {
                 problems.add("no service creates the topics (kafka-topics.sh --create)");
             }
@@ -483,8 +643,11 @@ class ComposeConsistencyTest {
             Map<String, JsonNode> agents = new TreeMap<>();
             services.fields().forEachRemaining(e -> {
                 List<String> argv = argv(e.getKey(), e.getValue());
-                if (runsExampleAgent(argv)) {
+                if (runsExampleAgent(argv) || EXAMPLE_AGENT_SUBCOMMAND.equals(subcommandOf(e.getValue(), argv))) {
                     agents.put(e.getKey(), e.getValue());
+                    return;
+                }
+                if (TOPICS_SUBCOMMAND.equals(subcommandOf(e.getValue(), argv))) {
                     return;
                 }
                 String subcommand = ourSubcommand(e.getKey(), e.getValue(), argv);
@@ -543,8 +706,53 @@ class ComposeConsistencyTest {
             }
 
             checkPorts(where, service, env, configKeys);
+            checkRestartAndMemory(where, service);
             checkDependsOn(where, service, jobs.keySet());
             checkTopics(where, env, triggers, jobs, allowedTopics);
+        }
+
+        /**
+         * A long-running service restarts after a crash, but not forever after a configuration error
+         * (exit 3): {@code on-failure:N}. Every service has a memory limit, and the image sizes the
+         * heap from it.
+         */
+        private void checkRestartAndMemory(String where, JsonNode service) {
+            String restart = service.path("restart").asText("");
+            if (!restart.matches("on-failure:[1-9][0-9]*")) {
+                problems.add(where + " restarts '" + restart + "'; use on-failure:N so exit 3 (configuration) does"
+                        + " not restart in a loop");
+            }
+            checkMemory(where, service);
+        }
+
+        private void checkMemory(String where, JsonNode service) {
+            if (!service.hasNonNull("mem_limit") && service.at("/deploy/resources/limits/memory").isMissingNode()) {
+                problems.add(where + " has no mem_limit (the JVM sizes its heap from the container's limit)");
+            }
+        }
+
+        /** The {@code topics ensure} job: known variables only, a bounded run, Kafka's bootstrap. */
+        private void checkPlanJob(String name, JsonNode service) {
+            String where = "service '" + name + "' (topics ensure)";
+            Set<String> reads = new TreeSet<>();
+            code.configKeysBySubcommand().values().forEach(reads::addAll);
+            reads.addAll(code.topicVariables());
+            reads.addAll(code.logVariables());
+            Map<String, String> env = environment(service);
+            env.forEach((variable, value) -> {
+                if (variable.startsWith(KafkaClientProperties.PREFIX)) {
+                    checkKafkaVariable(where, variable, "docker-compose.yml");
+                } else if (!reads.contains(variable)) {
+                    problems.add(where + " sets " + variable + ", which it does not read");
+                }
+            });
+            if (!env.containsKey(KafkaClientProperties.BOOTSTRAP_SERVERS_ENV)) {
+                problems.add(where + " does not set " + KafkaClientProperties.BOOTSTRAP_SERVERS_ENV);
+            }
+            if (!"no".equals(service.path("restart").asText("no"))) {
+                problems.add(where + " is a one-shot job: restart must be \"no\"");
+            }
+            checkMemory(where, service);
         }
 
         private void checkKafkaVariable(String where, String variable, String source) {
@@ -564,7 +772,7 @@ class ComposeConsistencyTest {
         private void checkPorts(String where, JsonNode service, Map<String, String> env, Set<String> configKeys) {
             Set<Integer> targets = new TreeSet<>();
             for (JsonNode port : service.path("ports")) {
-                PortMapping mapping = PortMapping.parse(port);
+                PortMapping mapping = port(port);
                 if (mapping != null) {
                     targets.add(mapping.target);
                 }
@@ -582,6 +790,9 @@ class ComposeConsistencyTest {
             String managementPort = env.getOrDefault("MANAGEMENT_PORT", defaultOf("MANAGEMENT_PORT"));
             if (!health.contains(":" + managementPort + "/health/ready")) {
                 problems.add(where + " health check '" + health + "' does not ask :" + managementPort + "/health/ready");
+            }
+            if (!health.contains(":" + managementPort + "/health/live")) {
+                problems.add(where + " health check '" + health + "' does not ask :" + managementPort + "/health/live");
             }
         }
 
@@ -626,6 +837,9 @@ class ComposeConsistencyTest {
                 allowedTopics.addAll(routedAgentTopics);
             }
             resultsTopics.add(topics.results());
+            if (jobs.values().stream().anyMatch(TopicJob::plan)) {
+                return; // the plan creates every catalogue topic with the configs of the code
+            }
             needed.forEach((topic, compacted) -> {
                 Map<String, String> configs = jobs.values().stream().map(j -> j.topics.get(topic))
                         .filter(c -> c != null).findFirst().orElse(null);
@@ -663,7 +877,7 @@ class ComposeConsistencyTest {
                     checkKafkaVariable(where, variable, source);
                 } else if (!code.agentVariables().contains(variable) && !variable.equals(CodeFacts.JAVA_TOOL_OPTIONS)) {
                     problems.add(where + " sets " + variable + " in " + source + ", which it does not read"
-                            + " (not an AgentSettings constant, not in example-agent-logback.xml)");
+                            + " (not an AgentSettings constant, not in the logback files)");
                 }
             });
             if (!env.containsKey(AgentSettings.BOOTSTRAP_SERVERS_ENV)) {
@@ -694,6 +908,7 @@ class ComposeConsistencyTest {
             if (health.contains("/health")) {
                 problems.add(where + " health check '" + health + "' asks an HTTP endpoint the agent does not have");
             }
+            checkRestartAndMemory(where, service);
             checkDependsOn(where, service, jobs.keySet());
         }
 
@@ -758,7 +973,18 @@ class ComposeConsistencyTest {
 
         // ------------------------------------------------------------ the topics job
 
-        private record TopicJob(Map<String, Map<String, String>> topics) {
+        /**
+         * What a topics job creates: the topics of a kafka-topics.sh script with their configs, or
+         * ({@link #PLAN}) the pipeline's own topic plan, which creates every catalogue topic with
+         * the configs the code chooses.
+         */
+        private record TopicJob(Map<String, Map<String, String>> topics, boolean plan) {
+
+            static final TopicJob PLAN = new TopicJob(Map.of(), true);
+
+            TopicJob(Map<String, Map<String, String>> topics) {
+                this(topics, false);
+            }
         }
 
         private static Map<String, TopicJob> topicJobs(JsonNode services) {
@@ -802,6 +1028,11 @@ class ComposeConsistencyTest {
                                 + ", which does not exist");
                     } else {
                         checkDockerfile(name, dockerfile);
+                    }
+                } else if (service.has("image") && builtImages.containsKey(interpolate(service.path("image").asText()))) {
+                    if (!"never".equals(service.path("pull_policy").asText())) {
+                        problems.add("service '" + name + "' runs the image built here; set pull_policy: never so"
+                                + " Compose does not try to pull it");
                     }
                 } else if (service.has("image")) {
                     checkPinned("service '" + name + "'", service.path("image").asText());
@@ -873,11 +1104,33 @@ class ComposeConsistencyTest {
             }
         }
 
+        /**
+         * Only the webhook port listens beyond the host: every other published port binds to a
+         * {@code ${..._BIND:-127.0.0.1}} host address, so opening it is a deliberate setting.
+         */
         private void checkHostPorts(JsonNode services) {
             Map<String, String> owners = new TreeMap<>();
             services.fields().forEachRemaining(e -> {
+                Integer webhookPort = null;
+                String subcommand = subcommandOf(e.getValue(), argv(e.getKey(), e.getValue()));
+                if ("ingress".equals(subcommand)) {
+                    String value = environment(e.getValue()).getOrDefault("INGRESS_PORT", defaultOf("INGRESS_PORT"));
+                    webhookPort = value == null ? null : Integer.valueOf(value.trim());
+                }
                 for (JsonNode port : e.getValue().path("ports")) {
-                    PortMapping mapping = PortMapping.parse(port);
+                    PortMapping local = port(port);
+                    if (local == null || local.published == null || local.target == (webhookPort == null ? -1 : webhookPort)) {
+                        continue;
+                    }
+                    String raw = port.isObject() ? port.path("host_ip").asText("") : port.asText();
+                    if (!raw.matches("\\$\\{[A-Z][A-Z0-9_]*_BIND:-127\\.0\\.0\\.1}:.*")) {
+                        problems.add("service '" + e.getKey() + "' publishes port " + local.published
+                                + " on every interface; bind it to ${<NAME>_BIND:-127.0.0.1} (only the webhook port"
+                                + " listens beyond the host)");
+                    }
+                }
+                for (JsonNode port : e.getValue().path("ports")) {
+                    PortMapping mapping = port(port);
                     if (mapping != null && mapping.published != null) {
                         String key = mapping.hostIp + ":" + mapping.published;
                         String other = owners.putIfAbsent(key, e.getKey());
@@ -938,6 +1191,29 @@ class ComposeConsistencyTest {
             return argv;
         }
 
+        /** A port entry as Compose reads it: interpolated first (host addresses may be variables). */
+        private PortMapping port(JsonNode port) {
+            return PortMapping.parse(port.isTextual() ? com.fasterxml.jackson.databind.node.TextNode.valueOf(interpolate(port.asText())) : port);
+        }
+
+        /** The pipeline.jar subcommand a service runs (after the jar in argv, else its command), or null. */
+        private static String subcommandOf(JsonNode service, List<String> argv) {
+            int jar = -1;
+            for (int i = 0; i < argv.size(); i++) {
+                if (argv.get(i).endsWith("pipeline.jar")) {
+                    jar = i;
+                }
+            }
+            if (jar < 0) {
+                return null;
+            }
+            if (jar + 1 < argv.size()) {
+                return argv.get(jar + 1);
+            }
+            JsonNode command = service.path("command");
+            return command.isArray() && !command.isEmpty() ? command.get(0).asText() : null;
+        }
+
         private static boolean runsExampleAgent(List<String> argv) {
             return argv.stream().anyMatch(a -> a.endsWith("/" + CodeFacts.EXAMPLE_AGENT_JAR)
                     || a.equals(CodeFacts.EXAMPLE_AGENT_JAR));
@@ -957,7 +1233,7 @@ class ComposeConsistencyTest {
             if (subcommand == null && command.isArray() && !command.isEmpty()) {
                 subcommand = command.get(0).asText();
             }
-            if (subcommand == null || !code.subcommands().contains(subcommand)) {
+            if (subcommand == null || !code.subcommands().contains(subcommand) && !PENDING_SUBCOMMANDS.contains(subcommand)) {
                 problems.add("service '" + name + "' runs pipeline.jar with subcommand " + subcommand
                         + ", not one of " + code.subcommands());
                 return null;
@@ -972,7 +1248,7 @@ class ComposeConsistencyTest {
         private Path dockerfileOf(JsonNode service) {
             JsonNode build = service.path("build");
             if (build.isMissingNode()) {
-                return null;
+                return service.hasNonNull("image") ? builtImages.get(interpolate(service.path("image").asText())) : null;
             }
             String context = build.isTextual() ? build.asText() : build.path("context").asText(".");
             Path file = root.resolve(context).resolve(build.path("dockerfile").asText("Dockerfile")).normalize();

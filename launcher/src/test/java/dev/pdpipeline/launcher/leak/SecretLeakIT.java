@@ -79,6 +79,9 @@ class SecretLeakIT {
     Path dir;
 
     private final List<String> logs = new CopyOnWriteArrayList<>();
+    /** The same events as LOG_FORMAT=json writes them (the launcher's logback.xml encoder). */
+    private final List<String> jsonLogs = new CopyOnWriteArrayList<>();
+    private net.logstash.logback.encoder.LogstashEncoder jsonEncoder;
     private final List<String> signaturesSent = new CopyOnWriteArrayList<>();
     private final Map<String, String> produced = new ConcurrentHashMap<>();
     private final List<String> authorizationsSeen = new CopyOnWriteArrayList<>();
@@ -91,6 +94,9 @@ class SecretLeakIT {
     @BeforeEach
     void captureLogs() {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        jsonEncoder = new net.logstash.logback.encoder.LogstashEncoder();
+        jsonEncoder.setContext(context);
+        jsonEncoder.start();
         capture = new AppenderBase<>() {
             @Override
             protected void append(ILoggingEvent event) {
@@ -100,6 +106,7 @@ class SecretLeakIT {
                     line.append('\n').append(ThrowableProxyUtil.asString(event.getThrowableProxy()));
                 }
                 logs.add(line.toString());
+                jsonLogs.add(new String(jsonEncoder.encode(event), StandardCharsets.UTF_8));
             }
         };
         capture.setContext(context);
@@ -247,6 +254,10 @@ class SecretLeakIT {
         for (String line : logs) {
             forbidden.stream().filter(line::contains).forEach(f -> findings.add("log: " + abbreviate(line, f)));
         }
+        for (String line : jsonLogs) {
+            forbidden.stream().filter(line::contains).forEach(f -> findings.add("json log: " + abbreviate(line, f)));
+        }
+        assertJsonLogsCarryTheRecordContext();
         produced.forEach((source, text) -> forbidden.stream().filter(text::contains)
                 .forEach(f -> findings.add(source + ": " + abbreviate(text, f))));
         produced.entrySet().stream().filter(e -> e.getKey().startsWith("kafka "))
@@ -488,6 +499,28 @@ class SecretLeakIT {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
         return HexFormat.of().formatHex(mac.doFinal(body));
+    }
+
+    /**
+     * LOG_FORMAT=json: one JSON object per line, and the routing lines carry the event id, the
+     * incident, the trigger and the record's topic/partition/offset as fields of their own.
+     */
+    private void assertJsonLogsCarryTheRecordContext() throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<com.fasterxml.jackson.databind.JsonNode> parsed = new ArrayList<>();
+        for (String line : jsonLogs) {
+            assertThat(line.strip().lines().count()).as("one line per event: %s", line).isEqualTo(1);
+            parsed.add(mapper.readTree(line));
+        }
+        assertThat(parsed).allMatch(j -> j.isObject() && j.has("message") && j.has("level") && j.has("@timestamp"));
+        assertThat(parsed).anySatisfy(j -> {
+            assertThat(j.path("event_id").asText()).startsWith("leak-ok-");
+            assertThat(j.path("incident").asText()).startsWith("QLEAK");
+            assertThat(j.path("trigger").asText()).isEqualTo("leak-own-token");
+            assertThat(j.path("topic").asText()).isEqualTo("pagerduty.webhooks.raw");
+            assertThat(j.path("partition").asText()).matches("\\d+");
+            assertThat(j.path("offset").asText()).matches("\\d+");
+        });
     }
 
     private static String abbreviate(String text, String found) {

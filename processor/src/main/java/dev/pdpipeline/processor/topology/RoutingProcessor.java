@@ -32,7 +32,9 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueStore;
+import dev.pdpipeline.common.logging.LogContext;
 import org.slf4j.Logger;
+import org.slf4j.MDC;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -76,6 +78,9 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
         this.metrics = metrics;
     }
 
+    /** The log context of the record being processed (stream threads each have their own processor). */
+    private LogContext logContext;
+
     @Override
     public void init(ProcessorContext<byte[], Object> context) {
         this.context = context;
@@ -86,15 +91,23 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        try {
-            route(record);
-        } catch (KafkaException e) {
-            // Includes StreamsException, TaskMigratedException, ProducerFencedException: Kafka
-            // Streams must see these to abort the transaction or hand the task over.
-            throw e;
-        } catch (RuntimeException e) {
-            LOG.error("Unexpected error routing the record at {}; dead-lettering it", where(), e);
-            deadLetter(record, PROCESSING_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
+        var source = context.recordMetadata();
+        // the log context covers the error path too (a try-with-resources closes before its catch)
+        try (LogContext logContext = LogContext.record(source.map(m -> m.topic()).orElse(null),
+                source.map(m -> m.partition()).orElse(null), source.map(m -> m.offset()).orElse(null))) {
+            this.logContext = logContext;
+            try {
+                route(record);
+            } catch (KafkaException e) {
+                // Includes StreamsException, TaskMigratedException, ProducerFencedException: Kafka
+                // Streams must see these to abort the transaction or hand the task over.
+                throw e;
+            } catch (RuntimeException e) {
+                LOG.error("Unexpected error routing the record at {}; dead-lettering it", where(), e);
+                deadLetter(record, PROCESSING_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
+            }
+        } finally {
+            this.logContext = null;
         }
     }
 
@@ -111,6 +124,9 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
             return;
         }
         EventMetadata md = event.metadata();
+        if (logContext != null) {
+            logContext.put(LogContext.EVENT_ID, md.eventId()).put(LogContext.INCIDENT, md.incidentId());
+        }
         if (event.isPing()) {
             metrics.ping();
             metrics.record("ping");
@@ -208,8 +224,13 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
     private void decided(EventMetadata md, String trigger, String outcome, String reason) {
         metrics.decision(trigger, outcome);
         if (LOG.isDebugEnabled()) {
-            LOG.debug("Event {} ({}) at {}: trigger {} -> {} ({})", md.eventId(), md.eventType(), where(), trigger,
-                    outcome, reason);
+            MDC.put(LogContext.TRIGGER, trigger);
+            try {
+                LOG.debug("Event {} ({}) at {}: trigger {} -> {} ({})", md.eventId(), md.eventType(), where(), trigger,
+                        outcome, reason);
+            } finally {
+                MDC.remove(LogContext.TRIGGER);
+            }
         }
     }
 
