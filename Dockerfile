@@ -16,6 +16,7 @@ COPY common/ common/
 COPY ingress/ ingress/
 COPY processor/ processor/
 COPY launcher/ launcher/
+COPY console/ console/
 # every module of the root pom must be present for the reactor, even those not built here
 COPY examples/ examples/
 COPY bench/ bench/

@@ -94,9 +94,11 @@ class ComposeConsistencyTest {
             assertThat(env.path("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR").asInt()).isEqualTo(2);
         }
         // the services create their topics (and Kafka Streams its changelogs) with three copies
-        assertThat(cluster.at("/services/ingress/environment/RAW_TOPIC_REPLICATION").asInt()).isEqualTo(3);
-        for (String variable : List.of("TOPIC_REPLICATION", "AGENT_TOPIC_REPLICATION", "NOTES_TOPIC_REPLICATION",
-                "KAFKA_REPLICATION_FACTOR")) {
+        for (String service : List.of("topics", "ingress")) {
+            assertThat(cluster.at("/services/" + service + "/environment/TOPIC_REPLICATION").asInt()).as(service)
+                    .isEqualTo(3);
+        }
+        for (String variable : List.of("TOPIC_REPLICATION", "KAFKA_REPLICATION_FACTOR")) {
             assertThat(cluster.at("/services/processor/environment/" + variable).asInt()).as(variable).isEqualTo(3);
         }
     }
@@ -422,6 +424,7 @@ class ComposeConsistencyTest {
             CONFIG_CLASSES.forEach((subcommand, classes) -> {
                 Set<String> names = new TreeSet<>();
                 classes.forEach(c -> names.addAll(keysOfClass(c)));
+                names.addAll(readPlanVariables()); // both services create their topics through the plan
                 keys.put(subcommand, names);
             });
             return new CodeFacts(keys, Pipeline.commandLine().getSubcommands().keySet(), readTopicVariables(),
@@ -500,6 +503,22 @@ class ComposeConsistencyTest {
             return envConstants(TopicCatalogue.class);
         }
 
+        /** The topic plan's settings (partitions, replication, retention) and their old names. */
+        static Set<String> readPlanVariables() {
+            Set<String> names = new TreeSet<>();
+            for (Field field : dev.pdpipeline.common.topics.TopicPlan.class.getFields()) {
+                if (Modifier.isStatic(field.getModifiers()) && field.getType() == String.class) {
+                    try {
+                        names.add((String) field.get(null));
+                    } catch (IllegalAccessException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+            dev.pdpipeline.common.topics.TopicPlan.ALIASES.values().forEach(names::addAll);
+            return names;
+        }
+
         /**
          * What the example agent reads: {@link AgentSettings}' {@code *_ENV} constants and the
          * variables of its own logback file (its Main selects it).
@@ -573,7 +592,7 @@ class ComposeConsistencyTest {
          * Subcommands the compose files run that a build of this module may not contain yet
          * ({@code topics ensure} comes with the topic plan); when present they are checked like any other.
          */
-        private static final Set<String> PENDING_SUBCOMMANDS = Set.of(TOPICS_SUBCOMMAND);
+        private static final Set<String> PENDING_SUBCOMMANDS = Set.of();
         private static final Set<String> KAFKA_CLIENT_PROPERTIES = Stream.of(ProducerConfig.configNames(),
                         ConsumerConfig.configNames(), AdminClientConfig.configNames(), StreamsConfig.configDef().names())
                 .flatMap(Set::stream).collect(Collectors.toUnmodifiableSet());

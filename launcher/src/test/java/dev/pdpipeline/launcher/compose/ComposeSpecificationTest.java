@@ -6,10 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
-import com.networknt.schema.ValidationMessage;
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.SpecificationVersion;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,7 +40,7 @@ class ComposeSpecificationTest {
     static final String SCHEMA_PACKAGE = "dclint@3.1.0";
     private static final String SCHEMA_IN_PACKAGE = "package/schemas/compose.schema.json";
     private static final Path ROOT = ComposeConsistencyTest.ROOT;
-    private static JsonSchema schema;
+    private static Schema schema;
 
     @BeforeAll
     static void loadSchema() throws Exception {
@@ -49,7 +49,7 @@ class ComposeSpecificationTest {
         // its $id is a bare file name, which the validator will not take as a base IRI; only its
         // own #/definitions references are used, so the schema needs none
         document.remove("$id");
-        schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V7).getSchema(document);
+        schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7).getSchema(document);
     }
 
     @Test
@@ -57,7 +57,7 @@ class ComposeSpecificationTest {
         List<String> files = ComposeConsistencyTest.composeFiles();
         assertThat(files).contains("docker-compose.yml", "docker-compose.cluster.yml");
         for (String file : files) {
-            Set<ValidationMessage> errors = schema.validate(ComposeConsistencyTest.compose(file));
+            List<Error> errors = schema.validate(ComposeConsistencyTest.compose(file));
             assertThat(errors).as(file).isEmpty();
         }
     }
@@ -70,7 +70,7 @@ class ComposeSpecificationTest {
         ((ObjectNode) compose.at("/services/ingress")).put("restart", 5).set("ports",
                 ((ArrayNode) compose.at("/services/ingress/ports")).add(new ObjectMapper().createArrayNode()));
 
-        assertThat(schema.validate(compose)).extracting(ValidationMessage::getMessage)
+        assertThat(schema.validate(compose)).extracting(e -> e.getInstanceLocation() + " " + e.getMessage())
                 .anySatisfy(m -> assertThat(m).contains("healthchek"))
                 .anySatisfy(m -> assertThat(m).contains("restart"));
     }
