@@ -101,13 +101,15 @@ public final class IngressService implements AutoCloseable {
 
             metrics.bindGauges(secrets.registry()::size, monitor::isReady);
             WebhookEndpoint endpoint = new WebhookEndpoint(secrets.registry(), publisher, monitor::isReady, metrics,
-                    config.maxBodyBytes(), config.publishTimeout(), Clock.systemUTC());
+                    config.maxBodyBytes(), config.publishTimeout(), config.slowClientLimits().bodyTimeout(),
+                    Clock.systemUTC());
             AccessGuard guard = new AccessGuard(config.allowedCidrs(), config.trustForwardedFor(),
                     config.trustedProxies(), config.requiredHeaderName().orElse(null), config.requiredHeaderValue(),
                     metrics);
             WebhookServer server = WebhookServer.start(config.bindHost(), config.port(), endpoint, metrics,
                     config.maxBodyBytes(), config.publishTimeout().plus(DRAIN_MARGIN),
-                    new WebhookServer.Options(config.idleTimeout(), config.tls().orElse(null), guard));
+                    new WebhookServer.Options(config.idleTimeout(), config.tls().orElse(null), guard,
+                            config.slowClientLimits()));
             return new IngressService(config, watcher, publisher, monitor, server);
         } catch (RuntimeException e) {
             for (int i = started.size() - 1; i >= 0; i--) {

@@ -155,6 +155,17 @@ class WebhookServerHardeningTest {
     }
 
     @Test
+    void acceptsAnEmptyChunkedBody() throws IOException {
+        byte[] body = new byte[0];
+        RawHttp.Response response = RawHttp.exchange(port, RawHttp.head("POST", WebhookEndpoint.PATH, port,
+                "Transfer-Encoding: chunked", "X-PagerDuty-Signature: " + sign(SECRET, body)),
+                RawHttp.chunked(body, 100), 10_000);
+
+        assertThat(response.status()).isEqualTo(202);
+        assertThat(publisher.received).hasSize(1);
+    }
+
+    @Test
     void answers413ToAChunkedBodyOverTheLimit() throws IOException {
         byte[] body = new byte[(int) LIMIT * 8];
         Arrays.fill(body, (byte) 'x');
