@@ -100,6 +100,7 @@ public final class IngressService implements AutoCloseable {
             monitor.start();
 
             metrics.bindGauges(secrets.registry()::size, monitor::isReady);
+            metrics.bindUnavailablePartitions(monitor::unavailablePartitions);
             WebhookEndpoint endpoint = new WebhookEndpoint(secrets.registry(), publisher, monitor::isReady, metrics,
                     config.maxBodyBytes(), config.publishTimeout(), config.slowClientLimits().bodyTimeout(),
                     Clock.systemUTC());
