@@ -26,6 +26,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -49,6 +50,7 @@ public final class WebhookEndpoint {
     public static final String PATH = "/webhooks/pagerduty";
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookEndpoint.class);
+    private static final long SLOW_WARNING_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** Longest header value copied into logs and Kafka headers. */
     private static final int MAX_HEADER_VALUE = 256;
 
@@ -60,6 +62,7 @@ public final class WebhookEndpoint {
     private final Duration publishTimeout;
     private final Duration bodyTimeout;
     private final Clock clock;
+    private final AtomicLong lastSlowWarning = new AtomicLong(System.nanoTime() - SLOW_WARNING_EVERY_NANOS);
 
     /**
      * @param secrets        the secrets accepted right now (read per request, so reloads apply at once)
@@ -180,14 +183,20 @@ public final class WebhookEndpoint {
         }
         if (cause instanceof TimeoutException) {
             metrics.connectionClosed(IngressMetrics.CLOSED_BODY_TIMEOUT);
-            LOG.warn("Closed connection from {}: webhook {} body not received within {} ms (declared length {})",
-                    ctx.ip(), webhookId, bodyTimeout.toMillis(), declared);
+            if (slowWarning()) {
+                LOG.warn("Closed connection from {}: webhook {} body not received within {} ms (declared length {}; "
+                        + "more in the next 10 s are only counted in pdpipeline_ingress_connections_closed_total)",
+                        ctx.ip(), webhookId, bodyTimeout.toMillis(), declared);
+            }
             return HttpProblem.requestTimeout("request body not received within " + bodyTimeout.toMillis() + " ms");
         }
         if (cause instanceof AsyncBody.Failure read && read.kind() == AsyncBody.Kind.TOO_SLOW) {
             metrics.connectionClosed(IngressMetrics.CLOSED_SLOW_BODY);
-            LOG.warn("Closed connection from {}: webhook {} body arrived too slowly ({})", ctx.ip(), webhookId,
-                    read.getCause() == null ? "timeout" : read.getCause().getMessage());
+            if (slowWarning()) {
+                LOG.warn("Closed connection from {}: webhook {} body arrived too slowly ({}; more in the next 10 s are "
+                        + "only counted in pdpipeline_ingress_connections_closed_total)", ctx.ip(), webhookId,
+                        read.getCause() == null ? "timeout" : read.getCause().getMessage());
+            }
             return HttpProblem.requestTimeout("request body arrived too slowly");
         }
         if (cause instanceof AsyncBody.Failure) {
@@ -197,6 +206,13 @@ public final class WebhookEndpoint {
         }
         LOG.error("Unexpected error handling webhook {} from {}", webhookId, ctx.ip(), cause);
         return HttpProblem.internalError();
+    }
+
+    /** At most one WARN per 10 s for slow clients: a thousand of them must not flood the log. */
+    private boolean slowWarning() {
+        long now = System.nanoTime();
+        long last = lastSlowWarning.get();
+        return now - last >= SLOW_WARNING_EVERY_NANOS && lastSlowWarning.compareAndSet(last, now);
     }
 
     /** The publish future, failed with a {@link TimeoutException} once the bound passes. */
