@@ -8,7 +8,7 @@ import dev.pdpipeline.ingress.http.AccessGuard;
 import dev.pdpipeline.ingress.http.WebhookEndpoint;
 import dev.pdpipeline.ingress.http.WebhookServer;
 import dev.pdpipeline.ingress.metrics.IngressMetrics;
-import dev.pdpipeline.ingress.publish.KafkaWebhookPublisher;
+import dev.pdpipeline.ingress.publish.PartitionedPublisher;
 import dev.pdpipeline.ingress.publish.RawTopicMonitor;
 import dev.pdpipeline.ingress.signature.SecretRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -43,12 +43,12 @@ public final class IngressService implements AutoCloseable {
 
     private final IngressConfig config;
     private final TriggerWatcher watcher;
-    private final KafkaWebhookPublisher publisher;
+    private final PartitionedPublisher publisher;
     private final RawTopicMonitor monitor;
     private final WebhookServer server;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private IngressService(IngressConfig config, TriggerWatcher watcher, KafkaWebhookPublisher publisher,
+    private IngressService(IngressConfig config, TriggerWatcher watcher, PartitionedPublisher publisher,
             RawTopicMonitor monitor, WebhookServer server) {
         this.config = config;
         this.watcher = watcher;
@@ -91,13 +91,14 @@ public final class IngressService implements AutoCloseable {
                 secrets.onChange(latest); // reloaded between start() and init()
             }
 
-            KafkaWebhookPublisher publisher = KafkaWebhookPublisher.create(config.kafkaProperties(),
-                    config.topics().raw(), config.publishTimeout(), config.maxBodyBytes());
-            started.add(publisher);
             RawTopicMonitor monitor = new RawTopicMonitor(Admin.create(adminProperties(config)), rawTopic(config),
                     config.readinessCheckInterval());
             started.add(monitor);
             monitor.start();
+            // one producer per raw partition: a broker fault on some partitions cannot stall the others
+            PartitionedPublisher publisher = PartitionedPublisher.create(config.kafkaProperties(),
+                    config.topics().raw(), config.publishTimeout(), config.maxBodyBytes(), monitor);
+            started.add(publisher);
 
             metrics.bindGauges(secrets.registry()::size, monitor::isReady);
             metrics.bindUnavailablePartitions(monitor::unavailablePartitions);

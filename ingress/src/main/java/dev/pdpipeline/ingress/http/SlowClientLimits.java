@@ -31,7 +31,7 @@ public record SlowClientLimits(Duration headerTimeout, Duration bodyTimeout, lon
      * without that false alarm; set a rate when the deadline is raised far above PagerDuty's 5 s.
      */
     public static final long DEFAULT_MIN_REQUEST_DATA_RATE = 0;
-    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 64;
+    public static final int DEFAULT_MAX_CONNECTIONS_PER_ADDRESS = 256;
     public static final int DEFAULT_MAX_CONNECTIONS = 10_000;
 
     public SlowClientLimits {

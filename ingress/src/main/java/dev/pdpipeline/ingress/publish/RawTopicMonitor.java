@@ -92,6 +92,16 @@ public final class RawTopicMonitor implements AutoCloseable {
         return ready.get();
     }
 
+    /** The raw topic's partition count at the last answered check; 0 before the first one. */
+    public int partitionCount() {
+        return knownPartitions;
+    }
+
+    /** Whether {@code partition} could take writes at the last check. */
+    public boolean isWritable(int partition) {
+        return ready.get() && !lastUnavailable.contains(partition);
+    }
+
     /** Raw-topic partitions that could not take writes at the last check (all of them while Kafka is away). */
     public int unavailablePartitions() {
         int n = unavailable;
