@@ -4,6 +4,7 @@ import dev.pdpipeline.common.config.KafkaClientProperties;
 import dev.pdpipeline.common.topics.TopicCatalogue;
 import dev.pdpipeline.common.topics.TopicPlan;
 import dev.pdpipeline.ingress.http.Cidr;
+import dev.pdpipeline.ingress.http.SlowClientLimits;
 import dev.pdpipeline.ingress.http.WebhookServer;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -45,6 +46,11 @@ public final class IngressConfig {
     public static final String RAW_TOPIC_REPLICATION = "RAW_TOPIC_REPLICATION";
     public static final String RAW_TOPIC_RETENTION_MS = "RAW_TOPIC_RETENTION_MS";
     public static final String INGRESS_IDLE_TIMEOUT_MS = "INGRESS_IDLE_TIMEOUT_MS";
+    public static final String INGRESS_HEADER_TIMEOUT_MS = "INGRESS_HEADER_TIMEOUT_MS";
+    public static final String INGRESS_BODY_TIMEOUT_MS = "INGRESS_BODY_TIMEOUT_MS";
+    public static final String INGRESS_MIN_REQUEST_DATA_RATE = "INGRESS_MIN_REQUEST_DATA_RATE";
+    public static final String INGRESS_MAX_CONNECTIONS_PER_ADDRESS = "INGRESS_MAX_CONNECTIONS_PER_ADDRESS";
+    public static final String INGRESS_MAX_CONNECTIONS = "INGRESS_MAX_CONNECTIONS";
     public static final String INGRESS_ALLOWED_CIDRS = "INGRESS_ALLOWED_CIDRS";
     public static final String INGRESS_TRUST_FORWARDED_FOR = "INGRESS_TRUST_FORWARDED_FOR";
     public static final String INGRESS_TRUSTED_PROXY_CIDRS = "INGRESS_TRUSTED_PROXY_CIDRS";
@@ -117,6 +123,26 @@ public final class IngressConfig {
             .define(INGRESS_IDLE_TIMEOUT_MS, Type.LONG, DEFAULT_IDLE_TIMEOUT_MS, Range.between(100, 600_000),
                     Importance.LOW, "A webhook connection silent this long (e.g. a client that sends headers and "
                             + "stalls) is closed.")
+            .define(INGRESS_HEADER_TIMEOUT_MS, Type.LONG, SlowClientLimits.DEFAULT_HEADER_TIMEOUT.toMillis(),
+                    Range.between(100, 600_000), Importance.LOW, "Longest time from the first byte of a request to the "
+                            + "end of its headers (and for a TLS handshake); past it the connection is closed. "
+                            + "PagerDuty sends its headers at once.")
+            .define(INGRESS_BODY_TIMEOUT_MS, Type.LONG, SlowClientLimits.DEFAULT_BODY_TIMEOUT.toMillis(),
+                    Range.between(100, 600_000), Importance.LOW, "Longest time from the end of the headers to the last "
+                            + "byte of the body; past it the answer is 408 and the connection is closed. PagerDuty "
+                            + "gives up after 5 s, so a later body could not be answered in time anyway.")
+            .define(INGRESS_MIN_REQUEST_DATA_RATE, Type.LONG, SlowClientLimits.DEFAULT_MIN_REQUEST_DATA_RATE,
+                    Range.between(0, 1L << 30), Importance.LOW, "Bytes per second a request body must keep up, "
+                            + "averaged from its first byte (Jetty's minimum request data rate); below it the answer "
+                            + "is 408 and the connection is closed. 0 (the default) = not checked: Jetty averages from the "
+                            + "first byte, so tiny bodies would look slow; the body deadline bounds slow bodies.")
+            .define(INGRESS_MAX_CONNECTIONS_PER_ADDRESS, Type.INT,
+                    SlowClientLimits.DEFAULT_MAX_CONNECTIONS_PER_ADDRESS, Range.between(0, 1_000_000), Importance.LOW,
+                    "Open webhook connections one client address may hold; more are closed as they open. The "
+                            + "address is the TCP peer (behind a reverse proxy: the proxy). 0 = no bound.")
+            .define(INGRESS_MAX_CONNECTIONS, Type.INT, SlowClientLimits.DEFAULT_MAX_CONNECTIONS,
+                    Range.between(1, 1_000_000), Importance.LOW, "Open webhook connections in all; at the bound the "
+                            + "listener stops accepting until one closes. Keep it below the open-file limit.")
             .define(INGRESS_ALLOWED_CIDRS, Type.STRING, "", IngressConfig::validCidrs, Importance.LOW,
                     "Optional: comma-separated IPv4/IPv6 CIDR blocks allowed to call the webhook; others get 403. "
                             + "Empty = any address (the signature still decides).")
@@ -161,6 +187,7 @@ public final class IngressConfig {
     private final TopicCatalogue topics;
     private final Properties kafkaProperties;
     private final Duration idleTimeout;
+    private final SlowClientLimits slowClientLimits;
     private final List<Cidr> allowedCidrs;
     private final boolean trustForwardedFor;
     private final List<Cidr> trustedProxies;
@@ -205,6 +232,12 @@ public final class IngressConfig {
             throw new ConfigException(INGRESS_IDLE_TIMEOUT_MS, idleTimeout.toMillis(), "must be at least "
                     + PUBLISH_TIMEOUT_MS + " + 1000 (" + (publishTimeout.toMillis() + 1000) + ")");
         }
+        this.slowClientLimits = new SlowClientLimits(
+                Duration.ofMillis((Long) values.get(INGRESS_HEADER_TIMEOUT_MS)),
+                Duration.ofMillis((Long) values.get(INGRESS_BODY_TIMEOUT_MS)),
+                (Long) values.get(INGRESS_MIN_REQUEST_DATA_RATE),
+                (Integer) values.get(INGRESS_MAX_CONNECTIONS_PER_ADDRESS),
+                (Integer) values.get(INGRESS_MAX_CONNECTIONS));
         this.allowedCidrs = Cidr.parseList((String) values.get(INGRESS_ALLOWED_CIDRS));
         this.trustForwardedFor = (Boolean) values.get(INGRESS_TRUST_FORWARDED_FOR);
         this.trustedProxies = Cidr.parseList((String) values.get(INGRESS_TRUSTED_PROXY_CIDRS));
@@ -303,6 +336,11 @@ public final class IngressConfig {
         return idleTimeout;
     }
 
+    /** Deadlines and connection bounds against slow or numerous clients. */
+    public SlowClientLimits slowClientLimits() {
+        return slowClientLimits;
+    }
+
     /** Client address blocks allowed; empty = any. */
     public List<Cidr> allowedCidrs() {
         return allowedCidrs;
@@ -356,7 +394,11 @@ public final class IngressConfig {
                 + ", triggers=" + triggersPath + ", rawTopic=" + topics.raw() + ", bootstrap="
                 + kafkaProperties.getProperty("bootstrap.servers") + ", maxBodyBytes=" + maxBodyBytes
                 + ", publishTimeout=" + publishTimeout.toMillis() + "ms, idleTimeout=" + idleTimeout.toMillis()
-                + "ms, tls=" + (tls == null ? "off" : tls.clientAuth().name().toLowerCase(java.util.Locale.ROOT))
+                + "ms, headerTimeout=" + slowClientLimits.headerTimeout().toMillis() + "ms, bodyTimeout="
+                + slowClientLimits.bodyTimeout().toMillis() + "ms, minRequestDataRate="
+                + slowClientLimits.minRequestDataRate() + "B/s, maxConnectionsPerAddress="
+                + slowClientLimits.maxConnectionsPerAddress() + ", maxConnections=" + slowClientLimits.maxConnections()
+                + ", tls=" + (tls == null ? "off" : tls.clientAuth().name().toLowerCase(java.util.Locale.ROOT))
                 + ", allowedCidrs=" + allowedCidrs + ", requiredHeader="
                 + (requiredHeaderName == null ? "none" : requiredHeaderName) + "]";
     }

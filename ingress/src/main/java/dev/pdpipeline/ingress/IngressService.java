@@ -11,7 +11,7 @@ import dev.pdpipeline.ingress.http.AccessGuard;
 import dev.pdpipeline.ingress.http.WebhookEndpoint;
 import dev.pdpipeline.ingress.http.WebhookServer;
 import dev.pdpipeline.ingress.metrics.IngressMetrics;
-import dev.pdpipeline.ingress.publish.KafkaWebhookPublisher;
+import dev.pdpipeline.ingress.publish.PartitionedPublisher;
 import dev.pdpipeline.ingress.publish.RawTopicMonitor;
 import dev.pdpipeline.ingress.signature.SecretRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,7 +45,7 @@ public final class IngressService implements AutoCloseable {
 
     private final IngressConfig config;
     private final TriggerWatcher watcher;
-    private final KafkaWebhookPublisher publisher;
+    private final PartitionedPublisher publisher;
     private final RawTopicMonitor monitor;
     private final WebhookServer server;
     private final AtomicBoolean closed;
@@ -56,7 +56,7 @@ public final class IngressService implements AutoCloseable {
     public static final String HTTP_PART = "ingress-http";
     private static final Duration RAW_TOPIC_PLAN_TIMEOUT = Duration.ofSeconds(10);
 
-    private IngressService(IngressConfig config, TriggerWatcher watcher, KafkaWebhookPublisher publisher,
+    private IngressService(IngressConfig config, TriggerWatcher watcher, PartitionedPublisher publisher,
             RawTopicMonitor monitor, WebhookServer server, AtomicBoolean closed) {
         this.closed = closed;
         this.config = config;
@@ -111,16 +111,6 @@ public final class IngressService implements AutoCloseable {
                 secrets.onChange(latest); // reloaded between start() and init()
             }
 
-            KafkaWebhookPublisher publisher = KafkaWebhookPublisher.create(config.kafkaProperties(),
-                    config.topics().raw(), config.publishTimeout(), config.maxBodyBytes());
-            started.add(publisher);
-            AtomicBoolean closing = new AtomicBoolean();
-            Health.Part producerPart = health.register(PRODUCER_PART);
-            publisher.onFatal(e -> {
-                if (!closing.get()) {
-                    producerPart.failed("Kafka producer cannot publish any more: " + Health.describe(e));
-                }
-            });
             TopicPlan plan = config.topicPlan();
             TopicDurability durability = new TopicDurability(registry);
             RawTopicMonitor monitor = new RawTopicMonitor(Admin.create(adminProperties(config)),
@@ -132,16 +122,30 @@ public final class IngressService implements AutoCloseable {
                     }, config.readinessCheckInterval());
             started.add(monitor);
             monitor.start();
+            // one producer per raw partition: a broker fault on some partitions cannot stall the others
+            PartitionedPublisher publisher = PartitionedPublisher.create(config.kafkaProperties(),
+                    config.topics().raw(), config.publishTimeout(), config.maxBodyBytes(), monitor);
+            started.add(publisher);
+            AtomicBoolean closing = new AtomicBoolean();
+            Health.Part producerPart = health.register(PRODUCER_PART);
+            publisher.onFatal(e -> {
+                if (!closing.get()) {
+                    producerPart.failed("Kafka producer cannot publish any more: " + Health.describe(e));
+                }
+            });
 
             metrics.bindGauges(secrets.registry()::size, monitor::isReady);
+            metrics.bindUnavailablePartitions(monitor::unavailablePartitions);
             WebhookEndpoint endpoint = new WebhookEndpoint(secrets.registry(), publisher, monitor::isReady, metrics,
-                    config.maxBodyBytes(), config.publishTimeout(), Clock.systemUTC());
+                    config.maxBodyBytes(), config.publishTimeout(), config.slowClientLimits().bodyTimeout(),
+                    Clock.systemUTC());
             AccessGuard guard = new AccessGuard(config.allowedCidrs(), config.trustForwardedFor(),
                     config.trustedProxies(), config.requiredHeaderName().orElse(null), config.requiredHeaderValue(),
                     metrics);
             WebhookServer server = WebhookServer.start(config.bindHost(), config.port(), endpoint, metrics,
                     config.maxBodyBytes(), config.publishTimeout().plus(DRAIN_MARGIN),
-                    new WebhookServer.Options(config.idleTimeout(), config.tls().orElse(null), guard));
+                    new WebhookServer.Options(config.idleTimeout(), config.tls().orElse(null), guard,
+                            config.slowClientLimits()));
             Health.Part httpPart = health.register(HTTP_PART);
             server.onUnexpectedStop(why -> {
                 if (!closing.get()) {

@@ -23,6 +23,16 @@ public final class HttpProblem extends RuntimeException {
         this.headers = Map.copyOf(headers);
     }
 
+    /** 400: the request is malformed (broken body framing, a body shorter than announced). */
+    public static HttpProblem badRequest(String message) {
+        return new HttpProblem(400, message, Map.of("Connection", "close"));
+    }
+
+    /** 408: the client did not send its request in time; the connection is closed. */
+    public static HttpProblem requestTimeout(String message) {
+        return new HttpProblem(408, message, Map.of("Connection", "close"));
+    }
+
     /** 401: the delivery is not authenticated; PagerDuty does not retry it. */
     public static HttpProblem unauthorized(String message) {
         return new HttpProblem(401, message, Map.of());

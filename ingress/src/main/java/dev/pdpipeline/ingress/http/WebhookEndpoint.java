@@ -16,7 +16,6 @@ import dev.pdpipeline.ingress.signature.VerificationResult;
 import dev.pdpipeline.ingress.signature.WebhookSecret;
 import io.javalin.http.Context;
 import java.io.IOException;
-import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +26,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -36,9 +36,11 @@ import org.slf4j.LoggerFactory;
  * {@code POST /webhooks/pagerduty}: authenticate, publish, and answer 202 only once Kafka holds
  * the delivery.
  *
- * <p>Order of checks, cheapest first: readiness (503), declared size (413), bounded read (413),
- * signature (401), then publish. The wait for Kafka is asynchronous ({@code ctx.future}), so no
- * Jetty thread is parked while the broker acknowledges, and it is bounded by the publish timeout:
+ * <p>Order of checks, cheapest first: readiness (503), declared size (413), bounded read (413;
+ * 400 for broken framing; 408 past the body deadline), signature (401), then publish. Both the
+ * body read and the wait for Kafka are asynchronous ({@code ctx.future}, servlet non-blocking
+ * reads), so no Jetty thread is parked while a body trickles in or while the broker acknowledges.
+ * The wait for Kafka is bounded by the publish timeout:
  * past it the answer is 503 and PagerDuty retries. A record that Kafka stores after that 503 is a
  * duplicate of the retry, which the processor drops by webhook/event id.
  */
@@ -48,6 +50,7 @@ public final class WebhookEndpoint {
     public static final String PATH = "/webhooks/pagerduty";
 
     private static final Logger LOG = LoggerFactory.getLogger(WebhookEndpoint.class);
+    private static final long SLOW_WARNING_EVERY_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** Longest header value copied into logs and Kafka headers. */
     private static final int MAX_HEADER_VALUE = 256;
 
@@ -57,7 +60,9 @@ public final class WebhookEndpoint {
     private final IngressMetrics metrics;
     private final long maxBodyBytes;
     private final Duration publishTimeout;
+    private final Duration bodyTimeout;
     private final Clock clock;
+    private final AtomicLong lastSlowWarning = new AtomicLong(System.nanoTime() - SLOW_WARNING_EVERY_NANOS);
 
     /**
      * @param secrets        the secrets accepted right now (read per request, so reloads apply at once)
@@ -70,6 +75,22 @@ public final class WebhookEndpoint {
      */
     public WebhookEndpoint(Supplier<? extends Collection<WebhookSecret>> secrets, WebhookPublisher publisher,
             BooleanSupplier ready, IngressMetrics metrics, long maxBodyBytes, Duration publishTimeout, Clock clock) {
+        this(secrets, publisher, ready, metrics, maxBodyBytes, publishTimeout, SlowClientLimits.DEFAULT_BODY_TIMEOUT,
+                clock);
+    }
+
+    /**
+     * @param bodyTimeout longest time from the end of the headers to the last byte of the body;
+     *                    past it the answer is 408 and the connection is closed
+     * @see #WebhookEndpoint(Supplier, WebhookPublisher, BooleanSupplier, IngressMetrics, long, Duration, Clock)
+     */
+    public WebhookEndpoint(Supplier<? extends Collection<WebhookSecret>> secrets, WebhookPublisher publisher,
+            BooleanSupplier ready, IngressMetrics metrics, long maxBodyBytes, Duration publishTimeout,
+            Duration bodyTimeout, Clock clock) {
+        this.bodyTimeout = Objects.requireNonNull(bodyTimeout, "bodyTimeout");
+        if (bodyTimeout.isNegative() || bodyTimeout.isZero()) {
+            throw new IllegalArgumentException("bodyTimeout must be positive, got " + bodyTimeout);
+        }
         this.secrets = Objects.requireNonNull(secrets, "secrets");
         this.publisher = Objects.requireNonNull(publisher, "publisher");
         this.ready = Objects.requireNonNull(ready, "ready");
@@ -91,48 +112,107 @@ public final class WebhookEndpoint {
     }
 
     /** POST on {@link #PATH}. */
-    public void receive(Context ctx) throws IOException {
+    public void receive(Context ctx) {
         if (!ready.getAsBoolean()) {
             throw HttpProblem.unavailable("not ready: Kafka or the raw topic is unavailable");
         }
         Instant receivedAt = clock.instant();
         String webhookId = headerValue(ctx, PipelineHeaders.WEBHOOK_ID);
         String subscription = headerValue(ctx, PipelineHeaders.WEBHOOK_SUBSCRIPTION);
-        byte[] body;
-        try {
-            long declared = ctx.req().getContentLengthLong();
-            // getInputStream() would send "100 Continue" to a client that asked (Expect): an announced
-            // length over the limit is refused before that, so the client never uploads it
-            body = BoundedBody.read(declared > maxBodyBytes ? InputStream.nullInputStream() : ctx.req().getInputStream(),
-                    declared, maxBodyBytes);
-        } catch (HttpProblem tooLarge) {
-            LOG.warn("Rejected webhook {}: body over {} bytes (declared length {})", webhookId, maxBodyBytes,
-                    ctx.req().getContentLengthLong());
-            throw tooLarge;
+        String signature = ctx.header(SignatureVerifier.HEADER);
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > maxBodyBytes) {
+            // refused before getInputStream(), which would send "100 Continue" to a client that asked (Expect)
+            LOG.warn("Rejected webhook {}: body over {} bytes (declared length {})", webhookId, maxBodyBytes, declared);
+            throw HttpProblem.contentTooLarge("body larger than " + maxBodyBytes + " bytes");
         }
-        metrics.bodySize(body.length);
+        // the body is read asynchronously (no thread waits while it trickles in), bounded by the body deadline
+        ctx.future(() -> readBody(ctx, declared)
+                .thenCompose(body -> verifyAndPublish(ctx, body, signature, webhookId, subscription, receivedAt))
+                .exceptionally(failure -> {
+                    WebhookServer.respond(ctx, bodyProblem(failure, ctx, webhookId, declared));
+                    return null;
+                }));
+    }
 
-        VerificationResult verification =
-                SignatureVerifier.verify(body, ctx.header(SignatureVerifier.HEADER), secrets.get());
+    private CompletableFuture<byte[]> readBody(Context ctx, long declared) {
+        CompletableFuture<byte[]> body;
+        try {
+            body = AsyncBody.read(ctx.req().getInputStream(), declared, maxBodyBytes);
+        } catch (IOException | RuntimeException e) {
+            body = CompletableFuture.failedFuture(new AsyncBody.Failure(AsyncBody.Kind.MALFORMED, e));
+        }
+        // a bare TimeoutException can only come from this bound: AsyncBody wraps Jetty's own in a Failure
+        return body.orTimeout(bodyTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** After the body: signature (401), then publish (202/503/413). Fails only with a 401 problem. */
+    private CompletableFuture<Void> verifyAndPublish(Context ctx, byte[] body, String signature, String webhookId,
+            String subscription, Instant receivedAt) {
+        metrics.bodySize(body.length);
+        VerificationResult verification = SignatureVerifier.verify(body, signature, secrets.get());
         if (!verification.verified()) {
             String reason = verification.outcome().tag();
             metrics.signatureFailure(reason);
             LOG.warn("Rejected webhook {} from {}: signature {} ({} bytes)", webhookId, ctx.ip(), reason, body.length);
-            throw HttpProblem.unauthorized(switch (verification.outcome()) {
+            return CompletableFuture.failedFuture(HttpProblem.unauthorized(switch (verification.outcome()) {
                 case MISSING -> "missing " + SignatureVerifier.HEADER + " header";
                 case MALFORMED -> "no well-formed v1 signature in " + SignatureVerifier.HEADER;
                 default -> "signature does not match";
-            });
+            }));
         }
-
         RawDelivery delivery = new RawDelivery(partitionKey(body, webhookId), body, webhookId, subscription,
                 receivedAt, verification.matchedFingerprints());
-        CompletableFuture<Void> response = publishBounded(delivery)
-                .handle((receipt, failure) -> {
-                    answer(ctx, delivery, receipt, failure);
-                    return null;
-                });
-        ctx.future(() -> response);
+        return publishBounded(delivery).handle((receipt, failure) -> {
+            answer(ctx, delivery, receipt, failure);
+            return null;
+        });
+    }
+
+    /** The answer to a request whose body could not be read (or was not authentic): always a 4xx. */
+    private HttpProblem bodyProblem(Throwable failure, Context ctx, String webhookId, long declared) {
+        Throwable cause = unwrap(failure);
+        if (cause instanceof HttpProblem problem) {
+            if (problem.status() == 413) {
+                LOG.warn("Rejected webhook {}: body over {} bytes (declared length {})", webhookId, maxBodyBytes,
+                        declared);
+                // the rest of the body is never read: do not let the client send it as a next request
+                ctx.header("Connection", "close");
+            }
+            return problem;
+        }
+        if (cause instanceof TimeoutException) {
+            metrics.connectionClosed(IngressMetrics.CLOSED_BODY_TIMEOUT);
+            if (slowWarning()) {
+                LOG.warn("Closed connection from {}: webhook {} body not received within {} ms (declared length {}; "
+                        + "more in the next 10 s are only counted in pdpipeline_ingress_connections_closed_total)",
+                        ctx.ip(), webhookId, bodyTimeout.toMillis(), declared);
+            }
+            return HttpProblem.requestTimeout("request body not received within " + bodyTimeout.toMillis() + " ms");
+        }
+        if (cause instanceof AsyncBody.Failure read && read.kind() == AsyncBody.Kind.TOO_SLOW) {
+            metrics.connectionClosed(IngressMetrics.CLOSED_SLOW_BODY);
+            if (slowWarning()) {
+                LOG.warn("Closed connection from {}: webhook {} body arrived too slowly ({}; more in the next 10 s are "
+                        + "only counted in pdpipeline_ingress_connections_closed_total)", ctx.ip(), webhookId,
+                        read.getCause() == null ? "timeout" : read.getCause().getMessage());
+            }
+            return HttpProblem.requestTimeout("request body arrived too slowly");
+        }
+        if (cause instanceof AsyncBody.Failure) {
+            LOG.warn("Rejected request from {}: malformed or incomplete body framing (webhook {}, declared length {}):"
+                    + " {}", ctx.ip(), webhookId, declared, cause.getCause() == null ? "?" : cause.getCause().toString());
+            return HttpProblem.badRequest("malformed or incomplete request body");
+        }
+        LOG.error("Unexpected error handling webhook {} from {}", webhookId, ctx.ip(), cause);
+        return HttpProblem.internalError();
+    }
+
+    /** At most one WARN per 10 s for slow clients: a thousand of them must not flood the log. */
+    private boolean slowWarning() {
+        long now = System.nanoTime();
+        long last = lastSlowWarning.get();
+        return now - last >= SLOW_WARNING_EVERY_NANOS && lastSlowWarning.compareAndSet(last, now);
     }
 
     /** The publish future, failed with a {@link TimeoutException} once the bound passes. */

@@ -15,6 +15,7 @@ import java.util.Objects;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.SslConnectionFactory;
@@ -54,13 +55,20 @@ public final class WebhookServer implements AutoCloseable {
      * @param idleTimeout how long a connection may stay silent (mid-request or between requests)
      * @param tls         TLS settings, or null for plain HTTP
      * @param guard       optional defences (allowlist, required header), or null for none
+     * @param limits      deadlines and connection bounds against slow or numerous clients
      */
-    public record Options(Duration idleTimeout, Tls tls, AccessGuard guard) {
+    public record Options(Duration idleTimeout, Tls tls, AccessGuard guard, SlowClientLimits limits) {
         public Options {
             Objects.requireNonNull(idleTimeout, "idleTimeout");
+            Objects.requireNonNull(limits, "limits");
             if (idleTimeout.isNegative() || idleTimeout.isZero()) {
                 throw new IllegalArgumentException("idleTimeout must be positive, got " + idleTimeout);
             }
+        }
+
+        /** With the default {@link SlowClientLimits}. */
+        public Options(Duration idleTimeout, Tls tls, AccessGuard guard) {
+            this(idleTimeout, tls, guard, SlowClientLimits.defaults());
         }
 
         public static Options defaults() {
@@ -135,7 +143,7 @@ public final class WebhookServer implements AutoCloseable {
                 });
                 server.setStopTimeout(drainTimeout.toMillis());
                 server.insertHandler(new GracefulHandler());
-                ErrorHandler errors = new ErrorHandler();
+                ErrorHandler errors = new JsonErrorHandler();
                 errors.setShowStacks(false);
                 errors.setShowCauses(false);
                 errors.setShowMessageInTitle(false);
@@ -144,10 +152,12 @@ public final class WebhookServer implements AutoCloseable {
             });
             config.jetty.modifyHttpConfiguration(http -> {
                 http.setRequestHeaderSize(MAX_REQUEST_HEADER_BYTES);
+                // enforced by Jetty on every body read: a body below this rate fails with 408 (AsyncBody)
+                http.setMinRequestDataRate(options.limits().minRequestDataRate());
                 http.setSendServerVersion(false);
                 http.setSendXPoweredBy(false);
             });
-            config.jetty.addConnector((server, http) -> connector(server, http, host, port, options));
+            config.jetty.addConnector((server, http) -> connector(server, http, host, port, options, metrics));
             if (options.guard() != null && options.guard().isActive()) {
                 config.routes.before(options.guard()::check);
             }
@@ -193,16 +203,21 @@ public final class WebhookServer implements AutoCloseable {
                 Objects.requireNonNull(metrics, "metrics"), maxBodyBytes,
                 Objects.requireNonNull(drainTimeout, "drainTimeout"), host, port, options);
         server.app.start();
-        LOG.info("Webhook listener on {}://{}:{}{} (idle timeout {} ms{}{})", server.tls ? "https" : "http", host,
-                server.port(), WebhookEndpoint.PATH, options.idleTimeout().toMillis(),
+        SlowClientLimits limits = options.limits();
+        LOG.info("Webhook listener on {}://{}:{}{} (idle timeout {} ms, header deadline {} ms, body deadline {} ms, "
+                        + "minimum body rate {} B/s, at most {} connections per address and {} in all{}{})",
+                server.tls ? "https" : "http", host, server.port(), WebhookEndpoint.PATH, options.idleTimeout().toMillis(),
+                limits.headerTimeout().toMillis(), limits.bodyTimeout().toMillis(), limits.minRequestDataRate(),
+                limits.maxConnectionsPerAddress() == 0 ? "unbounded" : limits.maxConnectionsPerAddress(),
+                limits.maxConnections(),
                 options.tls() == null ? "" : ", client certificates " + options.tls().clientAuth(),
                 options.guard() == null || !options.guard().isActive() ? "" : ", " + options.guard());
         return server;
     }
 
-    /** The one listener: plain HTTP or TLS, with the idle timeout. */
+    /** The one listener: plain HTTP or TLS, with the idle timeout and the slow-client defences. */
     private static ServerConnector connector(org.eclipse.jetty.server.Server server, HttpConfiguration http,
-            String host, int port, Options options) {
+            String host, int port, Options options, IngressMetrics metrics) {
         ServerConnector connector;
         Tls tls = options.tls();
         if (tls == null) {
@@ -230,6 +245,13 @@ public final class WebhookServer implements AutoCloseable {
         connector.setHost(host);
         connector.setPort(port);
         connector.setIdleTimeout(options.idleTimeout().toMillis());
+        SlowClientLimits limits = options.limits();
+        ConnectionGuard guard = new ConnectionGuard(connector, limits.headerTimeout(),
+                limits.maxConnectionsPerAddress(), metrics);
+        connector.addEventListener(guard);
+        server.addBean(guard);
+        // at the bound Jetty stops accepting (new connections wait in the backlog) until one closes
+        server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
         return connector;
     }
 

@@ -28,6 +28,17 @@ public final class IngressMetrics {
     public static final String WEBHOOK_SECRETS = PREFIX + "webhook.secrets";
     public static final String READY = PREFIX + "ready";
     public static final String ACCESS_DENIED = PREFIX + "access.denied";
+    public static final String CONNECTIONS_CLOSED = PREFIX + "connections.closed";
+    public static final String RAW_PARTITIONS_UNAVAILABLE = PREFIX + "raw.partitions.unavailable";
+
+    /** Reasons of {@link #connectionClosed}: request line or headers past INGRESS_HEADER_TIMEOUT_MS. */
+    public static final String CLOSED_HEADER_TIMEOUT = "header_timeout";
+    /** Body not complete within INGRESS_BODY_TIMEOUT_MS (answered 408). */
+    public static final String CLOSED_BODY_TIMEOUT = "body_timeout";
+    /** Body below INGRESS_MIN_REQUEST_DATA_RATE, or silent past the idle timeout mid-body (answered 408). */
+    public static final String CLOSED_SLOW_BODY = "slow_body";
+    /** Over INGRESS_MAX_CONNECTIONS_PER_ADDRESS: closed as it opened. */
+    public static final String CLOSED_ADDRESS_LIMIT = "address_limit";
 
     private final MeterRegistry registry;
     private final DistributionSummary bodySize;
@@ -96,6 +107,23 @@ public final class IngressMetrics {
                 .tag("reason", reason)
                 .register(registry)
                 .increment();
+    }
+
+    /** Counts a connection closed by a slow-client defence; {@code reason} is one of the CLOSED_* tags. */
+    public void connectionClosed(String reason) {
+        Counter.builder(CONNECTIONS_CLOSED)
+                .description("Webhook connections closed by a slow-client defence (deadline, data rate, per-address bound)")
+                .tag("reason", reason)
+                .register(registry)
+                .increment();
+    }
+
+    /** Gauge: raw-topic partitions that cannot take writes now (no leader, or fewer in-sync replicas than min ISR). */
+    public void bindUnavailablePartitions(IntSupplier unavailable) {
+        Gauge.builder(RAW_PARTITIONS_UNAVAILABLE, unavailable, IntSupplier::getAsInt)
+                .description("Raw-topic partitions without a leader or below min.insync.replicas at the last check")
+                .strongReference(true)
+                .register(registry);
     }
 
     public void bodySize(long bytes) {

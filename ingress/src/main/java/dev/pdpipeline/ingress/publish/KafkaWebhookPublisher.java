@@ -95,10 +95,15 @@ public final class KafkaWebhookPublisher implements WebhookPublisher, AutoClosea
 
     @Override
     public CompletableFuture<PublishReceipt> publish(RawDelivery delivery) {
+        return publish(delivery, null);
+    }
+
+    /** Publishes to {@code partition}, or where the producer's partitioner puts it when null. */
+    public CompletableFuture<PublishReceipt> publish(RawDelivery delivery, Integer partition) {
         Objects.requireNonNull(delivery, "delivery");
         CompletableFuture<PublishReceipt> result = new CompletableFuture<>();
         try {
-            producer.send(toRecord(delivery), (metadata, exception) -> {
+            producer.send(toRecord(delivery, partition), (metadata, exception) -> {
                 if (exception == null) {
                     result.complete(new PublishReceipt(metadata.topic(), metadata.partition(), metadata.offset()));
                 } else {
@@ -138,6 +143,10 @@ public final class KafkaWebhookPublisher implements WebhookPublisher, AutoClosea
     }
 
     ProducerRecord<String, byte[]> toRecord(RawDelivery delivery) {
+        return toRecord(delivery, null);
+    }
+
+    ProducerRecord<String, byte[]> toRecord(RawDelivery delivery, Integer partition) {
         RecordHeaders headers = new RecordHeaders();
         if (delivery.webhookId() != null) {
             headers.add(PipelineHeaders.WEBHOOK_ID, utf8(delivery.webhookId()));
@@ -147,7 +156,7 @@ public final class KafkaWebhookPublisher implements WebhookPublisher, AutoClosea
         }
         headers.add(PipelineHeaders.RECEIVED_AT, utf8(DateTimeFormatter.ISO_INSTANT.format(delivery.receivedAt())));
         headers.add(PipelineHeaders.SECRET_FINGERPRINTS, utf8(String.join(",", delivery.secretFingerprints())));
-        return new ProducerRecord<>(topic, null, delivery.key(), delivery.body(), headers);
+        return new ProducerRecord<>(topic, partition, delivery.key(), delivery.body(), headers);
     }
 
     private static Throwable classify(Exception e) {
