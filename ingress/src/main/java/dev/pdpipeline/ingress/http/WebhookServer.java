@@ -46,6 +46,7 @@ public final class WebhookServer implements AutoCloseable {
     private volatile boolean closing;
     private volatile java.util.function.Consumer<String> onUnexpectedStop = why -> { };
     private final IngressMetrics metrics;
+    private volatile ConnectionGuard connectionGuard;
     private final boolean tls;
 
     /**
@@ -157,7 +158,11 @@ public final class WebhookServer implements AutoCloseable {
                 http.setSendServerVersion(false);
                 http.setSendXPoweredBy(false);
             });
-            config.jetty.addConnector((server, http) -> connector(server, http, host, port, options, metrics));
+            config.jetty.addConnector((server, http) -> {
+                ServerConnector connector = connector(server, http, host, port, options, metrics);
+                this.connectionGuard = server.getBean(ConnectionGuard.class);
+                return connector;
+            });
             if (options.guard() != null && options.guard().isActive()) {
                 config.routes.before(options.guard()::check);
             }
@@ -253,6 +258,12 @@ public final class WebhookServer implements AutoCloseable {
         // at the bound Jetty stops accepting (new connections wait in the backlog) until one closes
         server.addBean(new NetworkConnectionLimit(limits.maxConnections(), connector));
         return connector;
+    }
+
+    /** Open connections counted for {@code address} by the per-address bound (for tests). */
+    int openConnections(java.net.InetAddress address) {
+        ConnectionGuard guard = connectionGuard;
+        return guard == null ? 0 : guard.connections(address);
     }
 
     /** The port actually bound. */

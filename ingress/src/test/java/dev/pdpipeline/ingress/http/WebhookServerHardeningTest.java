@@ -274,6 +274,9 @@ class WebhookServerHardeningTest {
             for (int i = 0; i < 3; i++) {
                 held.add(new Socket("127.0.0.1", port));
             }
+            // the bound counts a connection once Jetty opened it, which under load lags the client's connect
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> server.openConnections(java.net.InetAddress.getByName("127.0.0.1")) == 3);
             try (Socket fourth = new Socket("127.0.0.1", port)) {
                 fourth.setSoTimeout(5_000);
                 int read;
