@@ -98,7 +98,10 @@
           partition: Number(button.dataset.partition),
           offset: Number(button.dataset.offset)
         }).then(function (r) {
-          if (r.status === 200) {
+          if (r.status === 200 && r.json.already_redriven) {
+            say('Already re-driven before (to ' + r.json.topic + '-' + r.json.partition + '@' + r.json.offset
+              + '); nothing sent again.', true);
+          } else if (r.status === 200) {
             say('Re-driven to ' + r.json.topic + '-' + r.json.partition + '@' + r.json.offset + '.', true);
           } else {
             say('Refused (' + r.status + '): ' + r.json.error, false);

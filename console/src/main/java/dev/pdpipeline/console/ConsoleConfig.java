@@ -5,6 +5,7 @@ import dev.pdpipeline.common.topics.TopicCatalogue;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -34,6 +35,30 @@ public record ConsoleConfig(String host, int port, String adminToken, int maxDel
     public static final int DEFAULT_MAX_DELIVERIES = 100_000;
     public static final int DEFAULT_MAX_INCIDENTS = 50_000;
     public static final int DEFAULT_MAX_DEAD_LETTERS = 10_000;
+
+    /**
+     * The variables the console reads, with their defaults and documentation (what
+     * {@link #fromEnv} validates); the compose checks and the configuration reference read it.
+     */
+    public static ConfigDef configDef() {
+        return new ConfigDef()
+                .define(CONSOLE_HOST, ConfigDef.Type.STRING, DEFAULT_HOST, ConfigDef.Importance.HIGH,
+                        "Interface the console binds; loopback unless told otherwise (it shows incident data).")
+                .define(CONSOLE_PORT, ConfigDef.Type.INT, DEFAULT_PORT, ConfigDef.Range.between(0, 65535),
+                        ConfigDef.Importance.HIGH, "The console's port (pages, /api, /health/live, /health/ready); 0 = a free one.")
+                .define(CONSOLE_ADMIN_TOKEN, ConfigDef.Type.PASSWORD, null, ConfigDef.Importance.HIGH,
+                        "Bearer token of the replay and re-drive actions, at least 16 characters; unset: actions disabled.")
+                .define(CONSOLE_MAX_DELIVERIES, ConfigDef.Type.INT, DEFAULT_MAX_DELIVERIES, ConfigDef.Range.between(1, 10_000_000),
+                        ConfigDef.Importance.MEDIUM, "Deliveries the console's index keeps.")
+                .define(CONSOLE_MAX_INCIDENTS, ConfigDef.Type.INT, DEFAULT_MAX_INCIDENTS, ConfigDef.Range.between(1, 10_000_000),
+                        ConfigDef.Importance.MEDIUM, "Incidents the index keeps.")
+                .define(CONSOLE_MAX_DEAD_LETTERS, ConfigDef.Type.INT, DEFAULT_MAX_DEAD_LETTERS,
+                        ConfigDef.Range.between(1, 1_000_000), ConfigDef.Importance.MEDIUM, "Dead letters the index keeps.")
+                .define(TRIGGERS_PATH, ConfigDef.Type.STRING, null, ConfigDef.Importance.MEDIUM,
+                        "Trigger file or folder: the triggers page, and the Triggers replay uses; unset: none loaded.")
+                .define("PAGERDUTY_API_TOKEN", ConfigDef.Type.PASSWORD, null, ConfigDef.Importance.LOW,
+                        "Only whether it is set: results of Triggers without their own token are written, not dry runs.");
+    }
 
     public ConsoleConfig {
         environment = Map.copyOf(environment);

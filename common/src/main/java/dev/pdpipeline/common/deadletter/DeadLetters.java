@@ -1,6 +1,8 @@
 package dev.pdpipeline.common.deadletter;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.HashMap;
 import dev.pdpipeline.common.json.Json;
 import dev.pdpipeline.common.kafka.PipelineHeaders;
 import dev.pdpipeline.common.kafka.TopicAdmin;
@@ -21,6 +23,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -77,7 +80,7 @@ public final class DeadLetters {
      * @throws MissingDeadLetterTopicException when the topic does not exist
      * @throws IllegalStateException             when it cannot be read
      */
-    public List<DeadLetter> list(DeadLetterTopic kind, DeadLetterFilter filter) {
+    public List<DeadLetter> list(DeadLetterTopic kind, Predicate<DeadLetter> filter) {
         String topic = kind.deadLetterTopic(topics);
         List<DeadLetter> out = new ArrayList<>();
         boolean exists = new TopicSnapshot(clientProps, timeout).read(topic, record -> {
@@ -102,19 +105,34 @@ public final class DeadLetters {
 
     /** Ids of every entry the re-drive topic records as re-driven (empty when it does not exist yet). */
     public Set<String> redriven() {
-        Set<String> ids = new HashSet<>();
+        return new HashSet<>(redriveRecords().keySet());
+    }
+
+    /**
+     * The re-drive records by dead-letter id ({@code topic/partition/offset}), latest per id; the
+     * value is the record's JSON ({@code target} says where the entry was sent), or an empty object
+     * when it is not JSON. Empty when the re-drive topic does not exist yet.
+     */
+    public Map<String, JsonNode> redriveRecords() {
+        Map<String, JsonNode> records = new HashMap<>();
         new TopicSnapshot(clientProps, timeout).read(topics.redrives(), record -> {
             if (record.key() == null) {
                 return;
             }
             String id = new String(record.key(), StandardCharsets.UTF_8);
             if (record.value() == null) {
-                ids.remove(id); // a tombstone: forgotten on purpose, may be re-driven again
+                records.remove(id); // a tombstone: forgotten on purpose, may be re-driven again
             } else {
-                ids.add(id);
+                JsonNode value;
+                try {
+                    value = Json.mapper().readTree(record.value());
+                } catch (java.io.IOException e) {
+                    value = null;
+                }
+                records.put(id, value == null || !value.isObject() ? Json.mapper().createObjectNode() : value);
             }
         });
-        return ids;
+        return records;
     }
 
     /**
@@ -123,7 +141,7 @@ public final class DeadLetters {
      * @throws IllegalStateException when Kafka fails; entries re-driven before the failure stay
      *                               recorded (each entry is its own transaction)
      */
-    public RedriveReport redrive(DeadLetterTopic kind, DeadLetterFilter filter, boolean dryRun) {
+    public RedriveReport redrive(DeadLetterTopic kind, Predicate<DeadLetter> filter, boolean dryRun) {
         List<DeadLetter> matching = list(kind, filter);
         Set<String> done = redriven();
         List<DeadLetter> todo = new ArrayList<>();

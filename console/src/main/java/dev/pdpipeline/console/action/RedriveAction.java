@@ -2,12 +2,21 @@ package dev.pdpipeline.console.action;
 
 /**
  * Re-drives one dead letter: publishes the dead-lettered record again to the topic it came from,
- * so the pipeline handles it once more. Implemented by the launcher.
+ * so the pipeline handles it once more, once: an entry re-driven before (by the console or by
+ * {@code bin/pipeline dlq redrive}) is not sent again. Implemented by the launcher.
  */
 public interface RedriveAction {
 
-    /** Where the record was published again. */
-    record Result(String topic, int partition, long offset) {
+    /**
+     * Where the record was published again; with {@code alreadyRedriven}, nothing was sent now and
+     * topic/partition/offset say where the earlier re-drive sent it (partition and offset -1 when
+     * the earlier record does not say).
+     */
+    record Result(String topic, int partition, long offset, boolean alreadyRedriven) {
+
+        public Result(String topic, int partition, long offset) {
+            this(topic, partition, offset, false);
+        }
     }
 
     /**

@@ -115,6 +115,8 @@ public final class ConsoleServer implements AutoCloseable {
             config.routes.get("/triggers", this::triggersPage);
             config.routes.get("/api/triggers", this::triggersApi);
             config.routes.get("/api/status", this::status);
+            config.routes.get("/health/live", this::live);
+            config.routes.get("/health/ready", this::ready);
             config.routes.get("/static/console.js", ctx -> staticFile(ctx, "console.js", "text/javascript"));
             config.routes.get("/static/console.css", ctx -> staticFile(ctx, "console.css", "text/css"));
             config.routes.exception(HttpResponseException.class, this::httpProblem);
@@ -258,6 +260,28 @@ public final class ConsoleServer implements AutoCloseable {
         writeJson(ctx, 200, out);
     }
 
+    /** 200 while no part of the console has failed, else 503; for container health checks. */
+    private void live(Context ctx) {
+        Map<String, String> states = partStates();
+        boolean live = !states.containsValue("FAILED");
+        writeJson(ctx, live ? 200 : 503, Map.of("status", live ? "UP" : "DOWN", "parts", states));
+    }
+
+    /** 200 when every part of the console is UP (its index reads the topics), else 503. */
+    private void ready(Context ctx) {
+        Map<String, String> states = partStates();
+        boolean ready = states.values().stream().allMatch("UP"::equals);
+        writeJson(ctx, ready ? 200 : 503, Map.of("status", ready ? "UP" : "DOWN", "parts", states));
+    }
+
+    /** Part name to state ({@code UP}, {@code DEGRADED}, {@code FAILED}), from the health view. */
+    private Map<String, String> partStates() {
+        Map<String, String> states = new java.util.TreeMap<>();
+        deps.health().get().forEach((part, status) -> states.put(part,
+                status instanceof Map<?, ?> m && m.get("state") != null ? String.valueOf(m.get("state")) : "UP"));
+        return states;
+    }
+
     // ---------------------------------------------------------------- actions
 
     private void requireAdmin(Context ctx) {
@@ -314,8 +338,9 @@ public final class ConsoleServer implements AutoCloseable {
             throw new io.javalin.http.BadRequestResponse("'" + topic + "' is not a dead-letter topic");
         }
         RedriveAction.Result r = deps.redrive().redrive(topic, body.path("partition").asInt(), body.path("offset").asLong());
-        LOG.info("Console re-drive of {}-{}@{} to {}-{}@{}", topic, body.path("partition").asInt(),
-                body.path("offset").asLong(), r.topic(), r.partition(), r.offset());
+        LOG.info("Console re-drive of {}-{}@{} to {}-{}@{} (already re-driven before: {})", topic,
+                body.path("partition").asInt(), body.path("offset").asLong(), r.topic(), r.partition(), r.offset(),
+                r.alreadyRedriven());
         writeJson(ctx, 200, r);
     }
 

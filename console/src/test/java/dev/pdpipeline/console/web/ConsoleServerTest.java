@@ -52,7 +52,9 @@ class ConsoleServerTest {
             replays.add(incident + "/" + trigger);
             return new ReplayAction.Result("replay-1", 3, 1, 1);
         };
-        RedriveAction redrive = (topic, partition, offset) -> new RedriveAction.Result("pagerduty.webhooks.raw", 0, 99);
+        java.util.Set<String> redriven = new java.util.HashSet<>();
+        RedriveAction redrive = (topic, partition, offset) -> new RedriveAction.Result("pagerduty.webhooks.raw", 0, 99,
+                !redriven.add(topic + "/" + partition + "/" + offset));
         server = ConsoleServer.start("127.0.0.1", 0, token, new ConsoleServer.Dependencies(index(), TriggerSet::empty,
                 null, false, "pagerduty.webhooks.dlq", "agent.results.dlq", replay, redrive, Clock.systemUTC()));
     }
@@ -140,8 +142,16 @@ class ConsoleServerTest {
         assertThat(post("/api/incidents/Q1/replay", "{}", "Bearer " + TOKEN).statusCode()).isEqualTo(400);
         assertThat(post("/api/incidents/Q1/replay", "not json", "Bearer " + TOKEN).statusCode()).isEqualTo(400);
 
-        assertThat(post("/api/dead-letters/redrive", "{\"topic\":\"pagerduty.webhooks.dlq\",\"partition\":0,\"offset\":0}",
-                "Bearer " + TOKEN).statusCode()).isEqualTo(200);
+        HttpResponse<String> first = post("/api/dead-letters/redrive",
+                "{\"topic\":\"pagerduty.webhooks.dlq\",\"partition\":0,\"offset\":0}", "Bearer " + TOKEN);
+        assertThat(first.statusCode()).isEqualTo(200);
+        assertThat(Json.mapper().readTree(first.body()).path("already_redriven").isBoolean()).isTrue();
+        assertThat(Json.mapper().readTree(first.body()).path("already_redriven").asBoolean()).isFalse();
+        assertThat(Json.mapper().readTree(first.body()).path("offset").asLong()).isEqualTo(99);
+        HttpResponse<String> second = post("/api/dead-letters/redrive",
+                "{\"topic\":\"pagerduty.webhooks.dlq\",\"partition\":0,\"offset\":0}", "Bearer " + TOKEN);
+        assertThat(second.statusCode()).isEqualTo(200);
+        assertThat(Json.mapper().readTree(second.body()).path("already_redriven").asBoolean()).isTrue();
         assertThat(post("/api/dead-letters/redrive", "{\"topic\":\"agent.results\",\"partition\":0,\"offset\":0}",
                 "Bearer " + TOKEN).statusCode()).isEqualTo(400);
         assertThat(get("/incidents/Q1").body()).contains("replay-form").doesNotContain(TOKEN);

@@ -1,5 +1,6 @@
 package dev.pdpipeline.launcher.console;
 
+import dev.pdpipeline.common.deadletter.DeadLetters;
 import dev.pdpipeline.console.ConsoleConfig;
 import dev.pdpipeline.console.ConsoleService;
 import dev.pdpipeline.console.action.ReplayAction;
@@ -18,6 +19,6 @@ public final class ConsoleActions {
      */
     public static ConsoleService startConsole(ConsoleConfig config, Map<String, String> env) {
         ReplayAction replay = config.triggersPath() == null ? null : new ConsoleReplay(ProcessorConfig.fromEnv(env), env);
-        return ConsoleService.start(config, replay, new DeadLetterRepublisher(config.kafka(), config.topics()));
+        return ConsoleService.start(config, replay, new ConsoleRedrive(new DeadLetters(config.kafka(), config.topics()), config.topics()));
     }
 }

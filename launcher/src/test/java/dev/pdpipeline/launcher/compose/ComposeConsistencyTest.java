@@ -411,7 +411,14 @@ class ComposeConsistencyTest {
         static final Map<String, List<String>> CONFIG_CLASSES = Map.of(
                 "ingress", List.of("dev.pdpipeline.ingress.IngressConfig"),
                 "processor", List.of("dev.pdpipeline.processor.ProcessorConfig",
-                        "dev.pdpipeline.processor.notes.NotesConfig"));
+                        "dev.pdpipeline.processor.notes.NotesConfig"),
+                "console", List.of("dev.pdpipeline.console.ConsoleConfig"));
+
+        /** The variable naming the port a subcommand serves /health/live and /health/ready on. */
+        static final Map<String, String> HEALTH_PORT_VARIABLE = Map.of(
+                "ingress", "MANAGEMENT_PORT",
+                "processor", "MANAGEMENT_PORT",
+                "console", "CONSOLE_PORT");
 
         /** Read by the JVM itself: the way to pass JVM flags to the images' exec-form ENTRYPOINT. */
         static final String JAVA_TOOL_OPTIONS = "JAVA_TOOL_OPTIONS";
@@ -724,7 +731,7 @@ class ComposeConsistencyTest {
                 problems.add(where + " does not set " + KafkaClientProperties.BOOTSTRAP_SERVERS_ENV);
             }
 
-            checkPorts(where, service, env, configKeys);
+            checkPorts(where, service, env, configKeys, CodeFacts.HEALTH_PORT_VARIABLE.getOrDefault(subcommand, "MANAGEMENT_PORT"));
             checkRestartAndMemory(where, service);
             checkDependsOn(where, service, jobs.keySet());
             checkTopics(where, env, triggers, jobs, allowedTopics);
@@ -788,7 +795,8 @@ class ComposeConsistencyTest {
         }
 
         /** The published ports must include every *_PORT the service listens on; the health check must use the management port. */
-        private void checkPorts(String where, JsonNode service, Map<String, String> env, Set<String> configKeys) {
+        private void checkPorts(String where, JsonNode service, Map<String, String> env, Set<String> configKeys,
+                String healthPortVariable) {
             Set<Integer> targets = new TreeSet<>();
             for (JsonNode port : service.path("ports")) {
                 PortMapping mapping = port(port);
@@ -806,7 +814,7 @@ class ComposeConsistencyTest {
                 }
             }
             String health = join(service.path("healthcheck").path("test"));
-            String managementPort = env.getOrDefault("MANAGEMENT_PORT", defaultOf("MANAGEMENT_PORT"));
+            String managementPort = env.getOrDefault(healthPortVariable, defaultOf(healthPortVariable));
             if (!health.contains(":" + managementPort + "/health/ready")) {
                 problems.add(where + " health check '" + health + "' does not ask :" + managementPort + "/health/ready");
             }

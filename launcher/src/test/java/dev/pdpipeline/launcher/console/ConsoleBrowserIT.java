@@ -271,9 +271,14 @@ class ConsoleBrowserIT {
         });
         screenshot("dead-letters");
         browser.findElement(By.id("admin-token")).sendKeys(TOKEN);
-        browser.findElement(By.cssSelector("button.redrive")).click();
+        WebElement button = browser.findElement(By.cssSelector("button.redrive"));
+        button.click();
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
                 assertThat(text(By.id("action-status"))).contains("Re-driven to " + pipeline.topics().raw()));
+        // the same entry again: recorded on the re-drive topic, so nothing is sent twice
+        button.click();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(text(By.id("action-status"))).contains("Already re-driven before"));
         // the processor dead-letters it again, with the same reason: a second dead letter appears
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             browser.navigate().refresh();
