@@ -158,6 +158,25 @@ class ConsoleServerTest {
     }
 
     @Test
+    void healthIsLiveUntilAPartFailsAndReadyOnlyWhenEveryPartIsUp() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<String> state = new java.util.concurrent.atomic.AtomicReference<>("UP");
+        server = ConsoleServer.start("127.0.0.1", 0, null, new ConsoleServer.Dependencies(index(), TriggerSet::empty,
+                null, false, "pagerduty.webhooks.dlq", "agent.results.dlq", null, null, Clock.systemUTC(),
+                () -> Map.of("console-index", Map.of("state", state.get()))));
+        assertThat(get("/health/live").statusCode()).isEqualTo(200);
+        assertThat(get("/health/ready").statusCode()).isEqualTo(200);
+        assertThat(Json.mapper().readTree(get("/health/ready").body()).at("/parts/console-index").asText()).isEqualTo("UP");
+
+        state.set("DEGRADED"); // e.g. the cluster is unreachable: still live, not ready
+        assertThat(get("/health/live").statusCode()).isEqualTo(200);
+        assertThat(get("/health/ready").statusCode()).isEqualTo(503);
+
+        state.set("FAILED");
+        assertThat(get("/health/live").statusCode()).isEqualTo(503);
+        assertThat(Json.mapper().readTree(get("/health/live").body()).path("status").asText()).isEqualTo("DOWN");
+    }
+
+    @Test
     void theDeadLettersPageShowsReasonAndSource() throws Exception {
         start(null);
         String body = get("/dead-letters").body();

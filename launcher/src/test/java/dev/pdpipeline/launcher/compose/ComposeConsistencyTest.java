@@ -129,6 +129,20 @@ class ComposeConsistencyTest {
     }
 
     @Test
+    void holdsTheConsoleToItsPortItsVariablesAndALocalBind() {
+        ObjectNode compose = compose();
+        ((ArrayNode) compose.at("/services/console/ports")).removeAll().add("8090:8090");
+        ((ObjectNode) compose.at("/services/console/environment")).put("CONSOLE_ADMIN_TOKENN", "x");
+        ((ObjectNode) compose.at("/services/console/healthcheck")).putArray("test").add("CMD").add("curl")
+                .add("-fsS").add("http://localhost:8081/health/ready");
+
+        assertThat(checker().check(compose))
+                .anySatisfy(p -> assertThat(p).contains("console").contains("8090").contains("127.0.0.1"))
+                .anySatisfy(p -> assertThat(p).contains("console").contains("CONSOLE_ADMIN_TOKENN"))
+                .anySatisfy(p -> assertThat(p).contains("console").contains(":8090/health/ready"));
+    }
+
+    @Test
     void reportsASecondImageBuild() {
         ObjectNode compose = compose();
         ((ObjectNode) compose.at("/services/processor")).putObject("build").put("context", ".")
