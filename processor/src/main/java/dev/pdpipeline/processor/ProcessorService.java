@@ -5,6 +5,7 @@ import dev.pdpipeline.common.topics.TopicCatalogue;
 import dev.pdpipeline.common.trigger.TriggerLoader;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.common.trigger.TriggerWatcher;
+import dev.pdpipeline.processor.decisions.DecisionsTopic;
 import dev.pdpipeline.processor.notes.NotesConfig;
 import dev.pdpipeline.processor.notes.NotesWriter;
 import dev.pdpipeline.processor.reload.ActiveTriggers;
@@ -103,7 +104,9 @@ public final class ProcessorService implements AutoCloseable {
                     new NewTopic(topics.deadLetter(), config.rawTopicPartitions(), config.topicReplication())
                             .configs(Map.of(TopicConfig.RETENTION_MS_CONFIG, String.valueOf(config.rawTopicRetentionMs()))),
                     new NewTopic(topics.requestLog(), config.rawTopicPartitions(), config.topicReplication())
-                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT))),
+                            .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+                    DecisionsTopic.newTopic(topics.decisions(), config.rawTopicPartitions(), config.topicReplication(),
+                            config.rawTopicRetentionMs())),
                     config.topicCreateTimeout());
             int agentPartitions = config.agentTopicPartitions() > 0 ? config.agentTopicPartitions()
                     : partitionsOf(admin, topics.raw(), config.topicCreateTimeout());
