@@ -4,7 +4,7 @@ import dev.pdpipeline.common.json.Json;
 import dev.pdpipeline.common.trigger.TriggerLoader;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.launcher.explain.Explainer;
-import dev.pdpipeline.launcher.replay.TimeRange;
+import dev.pdpipeline.processor.replay.TimeRange;
 import dev.pdpipeline.processor.ProcessorConfig;
 import java.io.PrintWriter;
 import java.time.Duration;

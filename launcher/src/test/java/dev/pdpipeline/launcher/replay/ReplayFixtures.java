@@ -1,5 +1,7 @@
 package dev.pdpipeline.launcher.replay;
 
+import dev.pdpipeline.processor.replay.TimeRange;
+import dev.pdpipeline.processor.replay.RawTopicScanner;
 import dev.pdpipeline.common.kafka.PipelineHeaders;
 import dev.pdpipeline.common.testing.TestKafka;
 import dev.pdpipeline.common.trigger.SecretFingerprint;

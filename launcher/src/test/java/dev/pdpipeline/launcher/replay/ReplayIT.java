@@ -1,5 +1,8 @@
 package dev.pdpipeline.launcher.replay;
 
+import dev.pdpipeline.processor.replay.Replayer;
+import dev.pdpipeline.processor.replay.TimeRange;
+import dev.pdpipeline.processor.replay.KeyPartitions;
 import static dev.pdpipeline.launcher.replay.ReplayFixtures.event;
 import static dev.pdpipeline.launcher.replay.ReplayFixtures.text;
 import static dev.pdpipeline.launcher.replay.ReplayFixtures.trigger;
