@@ -1,8 +1,5 @@
 package dev.pdpipeline.launcher.replay;
 
-import dev.pdpipeline.processor.replay.Replayer;
-import dev.pdpipeline.processor.replay.TimeRange;
-import dev.pdpipeline.processor.replay.KeyPartitions;
 import static dev.pdpipeline.launcher.replay.ReplayFixtures.event;
 import static dev.pdpipeline.launcher.replay.ReplayFixtures.text;
 import static dev.pdpipeline.launcher.replay.ReplayFixtures.trigger;
@@ -15,6 +12,9 @@ import dev.pdpipeline.common.trigger.TriggerLoader;
 import dev.pdpipeline.processor.ProcessorConfig;
 import dev.pdpipeline.processor.envelope.AgentRequestEnvelope;
 import dev.pdpipeline.processor.envelope.AgentRequestHeaders;
+import dev.pdpipeline.processor.replay.KeyPartitions;
+import dev.pdpipeline.processor.replay.Replayer;
+import dev.pdpipeline.processor.replay.TimeRange;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
