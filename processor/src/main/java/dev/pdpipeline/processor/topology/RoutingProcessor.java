@@ -213,7 +213,7 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
         // 2. Mark and forward: only Kafka can fail from here on, and it aborts the whole transaction.
         attempt.forwarding = true;
         for (Pending p : pending) {
-            dedup.markIfFirst(md.eventId(), p.trigger().name(), now);
+            dedup.mark(md.eventId(), p.trigger().name(), now);
             AgentRequests.Built r = p.request();
             context.forward(new Record<byte[], Object>(record.key(), new AgentRequest(r.topic(), r.body()),
                     record.timestamp(), r.headers()), RoutingTopology.AGENT_SINK);
