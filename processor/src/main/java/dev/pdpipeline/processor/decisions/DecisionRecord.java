@@ -23,7 +23,7 @@ import java.util.Objects;
  *
  * <p>Written with a streaming generator (no tree per record): this runs for every delivery.
  */
-public record DecisionRecord(String eventId, String eventType, String occurredAt, String incidentId,
+public record DecisionRecord(String eventId, String eventType, String occurredAt, Incident incident,
         String webhookId, String receivedAt, String decidedAt, Source source, String outcome,
         String deadLetterReason, String deadLetterDetail, List<TriggerDecision> triggers) {
 
@@ -52,6 +52,16 @@ public record DecisionRecord(String eventId, String eventType, String occurredAt
 
     /** Where the raw record was read. */
     public record Source(String topic, int partition, long offset) {
+    }
+
+    /** The incident the event is about, as the event described it (text capped, never markup). */
+    public record Incident(String id, Long number, String title, String htmlUrl, String serviceId,
+            String serviceName, String urgency, String priority) {
+    }
+
+    /** The incident id, or null when the event has none. */
+    public String incidentId() {
+        return incident == null ? null : incident.id();
     }
 
     /**
@@ -184,8 +194,13 @@ public record DecisionRecord(String eventId, String eventType, String occurredAt
                     str(t, "request_id")));
         }
         JsonNode dl = json.path("dead_letter");
+        JsonNode inc = json.path("incident");
+        Incident incident = inc.isObject() ? new Incident(str(inc, "id"),
+                inc.path("number").canConvertToLong() ? inc.path("number").asLong() : null, str(inc, "title"),
+                str(inc, "html_url"), str(inc, "service_id"), str(inc, "service_name"), str(inc, "urgency"),
+                str(inc, "priority")) : null;
         return new DecisionRecord(str(json, "event_id"), str(json, "event_type"), str(json, "occurred_at"),
-                str(json.path("incident"), "id"), str(json, "webhook_id"), str(json, "received_at"),
+                incident, str(json, "webhook_id"), str(json, "received_at"),
                 str(json, "decided_at"), source, str(json, "outcome"), str(dl, "reason"), str(dl, "detail"),
                 triggers);
     }

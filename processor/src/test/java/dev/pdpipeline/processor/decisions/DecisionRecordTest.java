@@ -37,6 +37,8 @@ class DecisionRecordTest {
 
         assertThat(d.eventId()).isEqualTo("01HXTRIG0000000000000001");
         assertThat(d.incidentId()).isEqualTo("Q2ZK8INC77");
+        assertThat(d.incident()).isEqualTo(new DecisionRecord.Incident("Q2ZK8INC77", 4711L, "Checkout latency",
+                "https://example.pagerduty.com/incidents/Q2ZK8INC77", "PSVC4PAY", "payment-service", "high", "P1"));
         assertThat(d.decidedAt()).isEqualTo("2025-05-14T09:12:45.090Z");
         assertThat(d.source()).isEqualTo(new DecisionRecord.Source("raw", 2, 812));
         assertThat(d.outcome()).isEqualTo("routed");
