@@ -21,6 +21,7 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -48,17 +49,18 @@ public final class Explainer {
      * @param verdicts    what the current Trigger files decide, one per trigger; empty when
      *                    {@code problem} is set
      * @param recorded    what the processor decided and recorded on the decisions topic, or null
+     * @param signedBy    fingerprints of the secrets that signed the delivery (header), or null
      */
     public record Explanation(int partition, long offset, long timestamp, String webhookId, String eventId,
             String eventType, String incidentId, String problem, Long duplicateOf, List<Verdict> verdicts,
-            DecisionRecord recorded) {
+            DecisionRecord recorded, Set<String> signedBy) {
         public Explanation {
             verdicts = List.copyOf(verdicts);
         }
 
         Explanation withRecorded(DecisionRecord decision) {
             return new Explanation(partition, offset, timestamp, webhookId, eventId, eventType, incidentId, problem,
-                    duplicateOf, verdicts, decision);
+                    duplicateOf, verdicts, decision, signedBy);
         }
     }
 
@@ -196,7 +198,7 @@ public final class Explainer {
             }
             return new Explanation(record.partition(), record.offset(), record.timestamp(), webhookId, null, null,
                     key, "not a valid PagerDuty event (" + e.reason() + ": " + e.detail()
-                            + "): the processor dead-letters it", null, List.of(), null);
+                            + "): the processor dead-letters it", null, List.of(), null, null);
         }
         EventMetadata md = event.metadata();
         if (!selector.test(key, md)) {
@@ -206,18 +208,18 @@ public final class Explainer {
         if (event.isPing()) {
             return new Explanation(record.partition(), record.offset(), record.timestamp(), webhookId, md.eventId(),
                     md.eventType(), md.incidentId(), "pagey.ping: counted, never routed", duplicateOf, List.of(),
-                    null);
+                    null, null);
         }
         Set<String> fingerprints = PipelineHeaders.secretFingerprints(record.headers());
         if (fingerprints == null) {
             return new Explanation(record.partition(), record.offset(), record.timestamp(), webhookId, md.eventId(),
                     md.eventType(), md.incidentId(), "no " + PipelineHeaders.SECRET_FINGERPRINTS
                             + " header (it did not come through the ingress): the processor dead-letters it",
-                    duplicateOf, List.of(), null);
+                    duplicateOf, List.of(), null, null);
         }
         return new Explanation(record.partition(), record.offset(), record.timestamp(), webhookId, md.eventId(),
                 md.eventType(), md.incidentId(), null, duplicateOf,
-                TriggerVerdicts.evaluate(triggers, fingerprints, md), null);
+                TriggerVerdicts.evaluate(triggers, fingerprints, md), null, fingerprints);
     }
 
     /** Human-readable output. */
@@ -264,6 +266,10 @@ public final class Explainer {
                 out.println("  no decision recorded for this record (older than the decisions topic, or not"
                         + " processed yet); the current Trigger files would decide:");
             }
+            if (e.signedBy() != null && e.verdicts().stream().anyMatch(v -> v.kind() == TriggerVerdicts.Kind.NOT_SIGNED)
+                    && (e.recorded() == null || e.recorded().signedBy() == null)) {
+                printSignedBy(e.signedBy(), out);
+            }
             int width = e.verdicts().stream().mapToInt(v -> v.trigger().name().length()).max().orElse(0);
             for (Verdict v : e.verdicts()) {
                 String outcome = v.kind().name().replace('_', ' ');
@@ -275,12 +281,21 @@ public final class Explainer {
         out.flush();
     }
 
+    private static void printSignedBy(Collection<String> fingerprints, PrintWriter out) {
+        out.printf("  signed by the secret(s) with fingerprint(s) %s (bin/pipeline triggers validate prints each"
+                + " Trigger's)%n", fingerprints);
+    }
+
     private void printRecorded(DecisionRecord d, PrintWriter out) {
         String outcome = d.outcome().replace('_', ' ');
         out.printf("  decided by the processor at %s (recorded on %s): %s%s%n",
                 d.decidedAt() == null ? "?" : d.decidedAt(), topics.decisions(), outcome,
                 d.deadLetterReason() == null ? "" : " to " + topics.deadLetter() + ", reason " + d.deadLetterReason()
                         + (d.deadLetterDetail() == null ? "" : " (" + d.deadLetterDetail() + ")"));
+        if (d.signedBy() != null && d.triggers().stream()
+                .anyMatch(t -> DecisionRecord.DECISION_NOT_SIGNED.equals(t.decision()))) {
+            printSignedBy(d.signedBy(), out);
+        }
         int width = d.triggers().stream().mapToInt(t -> t.trigger().length()).max().orElse(0);
         for (DecisionRecord.TriggerDecision t : d.triggers()) {
             String decision = t.decision().toUpperCase(Locale.ROOT).replace('_', ' ');
@@ -320,6 +335,10 @@ public final class Explainer {
             ev.put("incident_id", e.incidentId());
             ev.put("webhook_id", e.webhookId());
             ev.put("problem", e.problem());
+            if (e.signedBy() != null) {
+                ArrayNode signed = ev.putArray("signed_by");
+                e.signedBy().forEach(signed::add);
+            }
             if (e.duplicateOf() == null) {
                 ev.putNull("duplicate_of_offset");
             } else {
@@ -331,6 +350,10 @@ public final class Explainer {
                 ObjectNode rec = ev.putObject("recorded");
                 rec.put("decided_at", d.decidedAt());
                 rec.put("outcome", d.outcome());
+                if (d.signedBy() != null) {
+                    ArrayNode signed = rec.putArray("signed_by");
+                    d.signedBy().forEach(signed::add);
+                }
                 if (d.deadLetterReason() != null) {
                     rec.putObject("dead_letter").put("reason", d.deadLetterReason())
                             .put("detail", d.deadLetterDetail());

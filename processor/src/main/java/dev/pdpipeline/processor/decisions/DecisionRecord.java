@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -25,7 +26,7 @@ import java.util.Objects;
  */
 public record DecisionRecord(String eventId, String eventType, String occurredAt, Incident incident,
         String webhookId, String receivedAt, String decidedAt, Source source, String outcome,
-        String deadLetterReason, String deadLetterDetail, List<TriggerDecision> triggers) {
+        String deadLetterReason, String deadLetterDetail, List<String> signedBy, List<TriggerDecision> triggers) {
 
     public static final int SCHEMA_VERSION = 1;
     /** Longest text field written (titles, reasons, details); longer ones are cut. */
@@ -47,6 +48,7 @@ public record DecisionRecord(String eventId, String eventType, String occurredAt
     public static final String TARGET_AGENT = "agent";
 
     public DecisionRecord {
+        signedBy = signedBy == null ? null : List.copyOf(signedBy);
         triggers = triggers == null ? List.of() : List.copyOf(triggers);
     }
 
@@ -88,11 +90,13 @@ public record DecisionRecord(String eventId, String eventType, String occurredAt
     /**
      * The record value as UTF-8 JSON.
      *
-     * @param md the event's metadata, or null when the record could not be parsed
+     * @param md       the event's metadata, or null when the record could not be parsed
+     * @param signedBy fingerprints of the secrets that signed the delivery (not secrets), or null
+     *                 when unknown
      */
     public static byte[] toJson(EventMetadata md, String webhookId, String receivedAt, Instant decidedAt,
             Source source, String outcome, String deadLetterReason, String deadLetterDetail,
-            List<TriggerDecision> triggers) {
+            Collection<String> signedBy, List<TriggerDecision> triggers) {
         Objects.requireNonNull(outcome, "outcome");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(512);
         try (JsonGenerator g = Json.mapper().getFactory().createGenerator(bytes)) {
@@ -128,6 +132,13 @@ public record DecisionRecord(String eventId, String eventType, String occurredAt
                 g.writeEndObject();
             }
             g.writeStringField("outcome", outcome);
+            if (signedBy != null) {
+                g.writeArrayFieldStart("signed_by");
+                for (String fp : signedBy) {
+                    g.writeString(cap(fp));
+                }
+                g.writeEndArray();
+            }
             if (deadLetterReason != null) {
                 g.writeObjectFieldStart("dead_letter");
                 text(g, "reason", deadLetterReason);
@@ -194,6 +205,13 @@ public record DecisionRecord(String eventId, String eventType, String occurredAt
                     str(t, "request_id")));
         }
         JsonNode dl = json.path("dead_letter");
+        List<String> signedBy = null;
+        if (json.path("signed_by").isArray()) {
+            signedBy = new ArrayList<>();
+            for (JsonNode fp : json.path("signed_by")) {
+                signedBy.add(fp.asText());
+            }
+        }
         JsonNode inc = json.path("incident");
         Incident incident = inc.isObject() ? new Incident(str(inc, "id"),
                 inc.path("number").canConvertToLong() ? inc.path("number").asLong() : null, str(inc, "title"),
@@ -202,7 +220,7 @@ public record DecisionRecord(String eventId, String eventType, String occurredAt
         return new DecisionRecord(str(json, "event_id"), str(json, "event_type"), str(json, "occurred_at"),
                 incident, str(json, "webhook_id"), str(json, "received_at"),
                 str(json, "decided_at"), source, str(json, "outcome"), str(dl, "reason"), str(dl, "detail"),
-                triggers);
+                signedBy, triggers);
     }
 
     private static String str(JsonNode node, String field) {

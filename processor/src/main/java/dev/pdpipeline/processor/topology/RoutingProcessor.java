@@ -154,7 +154,7 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
         long now = context.currentSystemTimeMs();
         if (event.isPing()) {
             byte[] decision = DecisionRecord.toJson(md, webhookId, receivedAt, Instant.ofEpochMilli(now), source(),
-                    DecisionRecord.PING, null, null, List.of());
+                    DecisionRecord.PING, null, null, PipelineHeaders.secretFingerprints(record.headers()), List.of());
             attempt.forwarding = true;
             forwardDecision(record, decision);
             metrics.ping();
@@ -208,7 +208,7 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
         }
         String outcome = pending.isEmpty() ? DecisionRecord.NOT_ROUTED : DecisionRecord.ROUTED;
         byte[] decisionRecord = DecisionRecord.toJson(md, webhookId, receivedAt, routedAt, source(), outcome, null,
-                null, decisions);
+                null, fingerprints, decisions);
 
         // 2. Mark and forward: only Kafka can fail from here on, and it aborts the whole transaction.
         attempt.forwarding = true;
@@ -268,7 +268,8 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
         headers.add(PipelineHeaders.DLQ_AT, utf8(now.toString()));
         byte[] decision = DecisionRecord.toJson(md, PipelineHeaders.text(record.headers(), PipelineHeaders.WEBHOOK_ID),
                 PipelineHeaders.text(record.headers(), PipelineHeaders.RECEIVED_AT), now, source(),
-                DecisionRecord.DEAD_LETTERED, reason, shortDetail, List.of());
+                DecisionRecord.DEAD_LETTERED, reason, shortDetail, PipelineHeaders.secretFingerprints(record.headers()),
+                List.of());
         context.forward(new Record<byte[], Object>(record.key(), record.value(), record.timestamp(), headers),
                 RoutingTopology.DEAD_LETTER_SINK);
         forwardDecision(record, decision);

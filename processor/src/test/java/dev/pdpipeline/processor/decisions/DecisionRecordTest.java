@@ -29,7 +29,7 @@ class DecisionRecordTest {
     void readsBackWhatItWrites() throws Exception {
         byte[] bytes = DecisionRecord.toJson(metadata("Checkout latency"), "WH-1", "2025-05-14T09:12:45.001Z",
                 Instant.parse("2025-05-14T09:12:45.090Z"), new DecisionRecord.Source("raw", 2, 812),
-                DecisionRecord.ROUTED, null, null, List.of(routed("triage"),
+                DecisionRecord.ROUTED, null, null, List.of("1a2b3c4d5e6f7a8b"), List.of(routed("triage"),
                         new DecisionRecord.TriggerDecision("p1-only", DecisionRecord.DECISION_REJECTED, "min_priority",
                                 "priority P3 is below min_priority P1", null, null, null, null)));
 
@@ -42,6 +42,7 @@ class DecisionRecordTest {
         assertThat(d.decidedAt()).isEqualTo("2025-05-14T09:12:45.090Z");
         assertThat(d.source()).isEqualTo(new DecisionRecord.Source("raw", 2, 812));
         assertThat(d.outcome()).isEqualTo("routed");
+        assertThat(d.signedBy()).containsExactly("1a2b3c4d5e6f7a8b");
         assertThat(d.triggers()).containsExactly(routed("triage"), new DecisionRecord.TriggerDecision("p1-only",
                 "rejected", "min_priority", "priority P3 is below min_priority P1", null, null, null, null));
     }
@@ -74,10 +75,10 @@ class DecisionRecordTest {
         }
         int one = DecisionRecord.toJson(metadata("Checkout latency above SLO"), "WH-1", "2025-05-14T09:12:45.001Z",
                 Instant.now(), new DecisionRecord.Source("pagerduty.webhooks.raw", 0, 1), DecisionRecord.ROUTED, null,
-                null, ten.subList(0, 1)).length;
+                null, List.of("1a2b3c4d5e6f7a8b"), ten.subList(0, 1)).length;
         int many = DecisionRecord.toJson(metadata("Checkout latency above SLO"), "WH-1", "2025-05-14T09:12:45.001Z",
                 Instant.now(), new DecisionRecord.Source("pagerduty.webhooks.raw", 0, 1), DecisionRecord.ROUTED, null,
-                null, ten).length;
+                null, List.of("1a2b3c4d5e6f7a8b"), ten).length;
         assertThat(one).isLessThan(900);
         assertThat((many - one) / 9).isLessThan(250);
     }

@@ -163,6 +163,12 @@ class DecisionsRecordTopologyTest {
         assertThat(rejected.get("reason").asText()).isEqualTo("priority P3 is below min_priority P1");
         assertThat(triggerEntry(d, "off").get("decision").asText()).isEqualTo("disabled");
         assertThat(triggerEntry(d, "elsewhere").get("decision").asText()).isEqualTo("not_signed");
+        assertThat(triggerEntry(d, "elsewhere").get("reason").asText())
+                .isEqualTo("not signed by this trigger's secret (fingerprint "
+                        + dev.pdpipeline.common.trigger.SecretFingerprint.of(SECRET_B) + ")");
+        assertThat(d.get("signed_by")).hasSize(1);
+        assertThat(d.get("signed_by").get(0).asText())
+                .isEqualTo(dev.pdpipeline.common.trigger.SecretFingerprint.of(SECRET_A));
         assertThat(new String(records.get(0).value(), StandardCharsets.UTF_8))
                 .doesNotContain(SECRET_A).doesNotContain(SECRET_B).doesNotContain("u+api-token");
     }
