@@ -303,7 +303,8 @@ public final class Explainer {
             String detail;
             if (t.routed()) {
                 detail = "-> " + (t.targetName() == null ? "" : (t.targetKind() == null ? DecisionRecord.TARGET_AGENT
-                        : t.targetKind()) + " " + t.targetName() + " on ") + t.topic() + " (request_id "
+                        : t.targetKind()) + " " + t.targetName() + " on ") + t.topic() + " ("
+                        + (t.decidedBy() == null ? "" : "decided by " + t.decidedBy() + "; ") + "request_id "
                         + t.requestId() + ")";
             } else if (DecisionRecord.DECISION_REJECTED.equals(t.decision())) {
                 detail = t.field() + ": " + t.reason();
@@ -373,6 +374,9 @@ public final class Explainer {
                         ObjectNode target = o.putObject("target");
                         target.put("kind", t.targetKind() == null ? DecisionRecord.TARGET_AGENT : t.targetKind());
                         target.put("name", t.targetName());
+                    }
+                    if (t.decidedBy() != null) {
+                        o.put("decided_by", t.decidedBy());
                     }
                     if (t.topic() != null) {
                         o.put("topic", t.topic());

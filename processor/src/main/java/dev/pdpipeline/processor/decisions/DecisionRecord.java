@@ -71,15 +71,25 @@ public record DecisionRecord(String eventId, String eventType, String occurredAt
      *
      * @param decision   one of the {@code DECISION_*} codes
      * @param field      the rejecting filter, for {@code rejected}
-     * @param targetKind {@code agent} (or another kind a trigger may route to), for routed and duplicate
+     * @param targetKind {@code agent}, {@code flow} or {@code fleet}, for routed and duplicate
+     * @param targetName the target's name (the {@code {agent}} of its topic), for routed and duplicate
      * @param topic      the request topic, for {@code routed}
      * @param requestId  the request id, for {@code routed}
+     * @param decidedBy  the Trigger field that chose the target ({@code spec.agent},
+     *                   {@code spec.commands.<event type>}, {@code spec.default_agent}), for routed and
+     *                   duplicate; JSON {@code decided_by}
      */
     public record TriggerDecision(String trigger, String decision, String field, String reason, String targetKind,
-            String targetName, String topic, String requestId) {
+            String targetName, String topic, String requestId, String decidedBy) {
         public TriggerDecision {
             Objects.requireNonNull(trigger, "trigger");
             Objects.requireNonNull(decision, "decision");
+        }
+
+        /** A decision without a deciding field (not routed, or written before {@code decided_by} existed). */
+        public TriggerDecision(String trigger, String decision, String field, String reason, String targetKind,
+                String targetName, String topic, String requestId) {
+            this(trigger, decision, field, reason, targetKind, targetName, topic, requestId, null);
         }
 
         public boolean routed() {
@@ -160,6 +170,9 @@ public record DecisionRecord(String eventId, String eventType, String occurredAt
                     text(g, "name", t.targetName());
                     g.writeEndObject();
                 }
+                if (t.decidedBy() != null) {
+                    text(g, "decided_by", t.decidedBy());
+                }
                 if (t.topic() != null) {
                     text(g, "topic", t.topic());
                 }
@@ -202,7 +215,7 @@ public record DecisionRecord(String eventId, String eventType, String occurredAt
             JsonNode target = t.path("target");
             triggers.add(new TriggerDecision(str(t, "trigger"), str(t, "decision").toLowerCase(Locale.ROOT),
                     str(t, "field"), str(t, "reason"), str(target, "kind"), str(target, "name"), str(t, "topic"),
-                    str(t, "request_id")));
+                    str(t, "request_id"), str(t, "decided_by")));
         }
         JsonNode dl = json.path("dead_letter");
         List<String> signedBy = null;

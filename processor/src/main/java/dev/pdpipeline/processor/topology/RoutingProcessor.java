@@ -198,7 +198,7 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
                     if (dedup.contains(md.eventId(), v.dedupScope(), now)) {
                         decisions.add(new DecisionRecord.TriggerDecision(trigger.name(),
                                 DecisionRecord.DECISION_DUPLICATE, null, DUPLICATE_REASON + " (" + target + ", "
-                                + v.decidedBy() + ")", target.kind().wireName(), target.name(), null, null));
+                                + v.decidedBy() + ")", target.kind().wireName(), target.name(), null, null, v.decidedBy()));
                     } else {
                         AgentRequests.Built request = requests.build(topic, trigger, target, event, record.key(),
                                 record.headers(), routedAt);
@@ -206,7 +206,7 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
                         decisions.add(new DecisionRecord.TriggerDecision(trigger.name(),
                                 DecisionRecord.DECISION_ROUTED, null, "to " + target + " on " + topic + " ("
                                 + v.decidedBy() + ")", target.kind().wireName(), target.name(), topic,
-                                request.requestId()));
+                                request.requestId(), v.decidedBy()));
                     }
                 }
                 default -> throw new IllegalStateException("unknown verdict " + v.kind());

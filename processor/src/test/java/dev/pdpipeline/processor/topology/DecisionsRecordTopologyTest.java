@@ -11,6 +11,7 @@ import dev.pdpipeline.common.json.Json;
 import dev.pdpipeline.common.kafka.PipelineHeaders;
 import dev.pdpipeline.common.topics.TopicCatalogue;
 import dev.pdpipeline.common.trigger.Priority;
+import dev.pdpipeline.common.trigger.Target;
 import dev.pdpipeline.common.trigger.Trigger;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.processor.decisions.DecisionRecord;
@@ -302,9 +303,9 @@ class DecisionsRecordTopologyTest {
             throw new AssertionError(e);
         }
         Trigger t = trigger("t1", "agent-one", SECRET_A);
-        AgentRequests.Built live = AgentRequests.build("agent.agent-one.requests", t, "agent-one", event,
+        AgentRequests.Built live = AgentRequests.build("agent.agent-one.requests", t, Target.agent("agent-one"), event,
                 utf8("INC-R"), ingressHeaders("WH-R", SECRET_A), START, null);
-        AgentRequests.Built replay = AgentRequests.build("agent.agent-one.requests", t, "agent-one", event,
+        AgentRequests.Built replay = AgentRequests.build("agent.agent-one.requests", t, Target.agent("agent-one"), event,
                 utf8("INC-R"), ingressHeaders("WH-R", SECRET_A), START, new AgentRequests.Replay("replay-1", false));
         assertThat(live.requestId()).isEqualTo(AgentRequestEnvelope.requestId("EV-R", "t1"));
         assertThat(replay.requestId()).isEqualTo(AgentRequestEnvelope.replayRequestId("EV-R", "t1", "replay-1"));
