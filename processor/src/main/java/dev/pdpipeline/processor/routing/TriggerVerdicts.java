@@ -1,7 +1,6 @@
 package dev.pdpipeline.processor.routing;
 
 import dev.pdpipeline.common.event.EventMetadata;
-import dev.pdpipeline.common.trigger.Route;
 import dev.pdpipeline.common.trigger.Target;
 import dev.pdpipeline.common.trigger.Trigger;
 import dev.pdpipeline.common.trigger.TriggerSet;
@@ -9,13 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 
 /**
  * The one decision function: what every Trigger makes of one parsed event, in the processor's
  * order of checks. The trigger's secret must have signed the delivery, the trigger must be
- * enabled, then {@link TriggerMatcher} applies the filters. Pure (no Kafka, no state): the
+ * enabled, then {@link TriggerMatcher} applies the filters and picks the target
+ * ({@link Trigger#routeFor}: {@code spec.agent}, or for aof.dev/v1 the command of the event type,
+ * else the {@code default_agent}; neither is a rejection on {@code commands}). Pure (no Kafka, no state): the
  * processor, {@code explain}, {@code replay} and the console all call it, so they cannot disagree.
  *
  * <p>{@link Kind#ROUTED} means "a candidate": the processor still drops an (event, trigger) it
@@ -44,7 +44,8 @@ public final class TriggerVerdicts {
      * @param field     the rejecting Trigger field ({@code min_priority}, {@code commands},
      *                  {@code filter.metadata.x}), or null unless {@link Kind#REJECTED}
      * @param reason    human text
-     * @param target    where a routed event goes (agent, flow or fleet; {@link #routeFor}), null
+     * @param target    where a routed event goes (agent, flow or fleet): the {@link Decision.Routed#target()}
+     *                  of {@link TriggerMatcher}, which resolves it with {@link Trigger#routeFor}; null
      *                  unless {@link Kind#ROUTED}
      * @param decidedBy the Trigger field that chose the target ({@code spec.agent},
      *                  {@code spec.commands.<event type>}, {@code spec.default_agent}), null unless routed
@@ -116,19 +117,6 @@ public final class TriggerVerdicts {
             out.add(Signed.of(t));
         }
         return List.copyOf(out);
-    }
-
-    /**
-     * Where an event of this type goes for this trigger, and which Trigger field decided it: its
-     * {@code spec.agent} (aof.sh/v1), or for aof.dev/v1 the command of the event type, else the
-     * {@code default_agent}; empty when an aof.dev/v1 trigger has neither (a rejection on
-     * {@code commands}). {@link TriggerMatcher} resolves targets through the same
-     * {@link Trigger#routeFor}, so the target is decided in one place.
-     */
-    public static Optional<Route> routeFor(Trigger trigger, EventMetadata metadata) {
-        Objects.requireNonNull(trigger, "trigger");
-        Objects.requireNonNull(metadata, "metadata");
-        return trigger.routeFor(metadata.eventType());
     }
 
     /** The verdict of every trigger of the set (in load order) on an event signed by {@code fingerprints}. */
