@@ -1,6 +1,7 @@
 package dev.pdpipeline.launcher;
 
 import dev.pdpipeline.common.trigger.TriggerConfigException;
+import dev.pdpipeline.processor.replay.ReplaySettingException;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine;
 
@@ -16,7 +17,7 @@ final class ConfigErrorHandler implements CommandLine.IExecutionExceptionHandler
         Throwable cause = ex;
         while (cause != null) {
             if (cause instanceof TriggerConfigException || cause instanceof ConfigException
-                    || cause instanceof InvalidSettingException) {
+                    || cause instanceof InvalidSettingException || cause instanceof ReplaySettingException) {
                 cmd.getErr().println(cmd.getColorScheme().errorText("Configuration error: " + cause.getMessage()));
                 return Pipeline.EXIT_CONFIG;
             }

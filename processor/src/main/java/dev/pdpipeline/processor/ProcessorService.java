@@ -85,7 +85,7 @@ public final class ProcessorService implements AutoCloseable {
 
     /**
      * Loads the triggers (failing fast on an invalid file), ensures the raw, dead-letter, request
-     * log (compacted) and agent topics, starts Kafka Streams, the trigger watcher and the notes
+     * log (compacted), decisions and agent topics, starts Kafka Streams, the trigger watcher and the notes
      * writer (agent results → PagerDuty). Returns without waiting for the first
      * rebalance; {@link #isReady()} tells when routing runs.
      *

@@ -3,7 +3,7 @@ package dev.pdpipeline.launcher.agents;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pdpipeline.common.json.Json;
-import dev.pdpipeline.launcher.replay.TimeRange;
+import dev.pdpipeline.processor.replay.TimeRange;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

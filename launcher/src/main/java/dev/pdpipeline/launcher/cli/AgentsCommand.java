@@ -3,7 +3,7 @@ package dev.pdpipeline.launcher.cli;
 import dev.pdpipeline.common.json.Json;
 import dev.pdpipeline.launcher.agents.AgentsCheck;
 import dev.pdpipeline.launcher.agents.AgentsReport;
-import dev.pdpipeline.launcher.replay.TimeRange;
+import dev.pdpipeline.processor.replay.TimeRange;
 import dev.pdpipeline.processor.ProcessorConfig;
 import java.io.PrintWriter;
 import java.time.Duration;

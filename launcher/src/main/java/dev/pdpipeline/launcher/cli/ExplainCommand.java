@@ -4,7 +4,7 @@ import dev.pdpipeline.common.json.Json;
 import dev.pdpipeline.common.trigger.TriggerLoader;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.launcher.explain.Explainer;
-import dev.pdpipeline.launcher.replay.TimeRange;
+import dev.pdpipeline.processor.replay.TimeRange;
 import dev.pdpipeline.processor.ProcessorConfig;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -19,11 +19,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code bin/pipeline explain}: why each Trigger did or did not route an incident's events. */
+/** {@code bin/pipeline explain}: why each Trigger did or did not route an incident's events, as decided. */
 @Command(name = "explain", mixinStandardHelpOptions = true,
-        description = {"Show the events of an incident (or one event) from the raw topic and, per Trigger of the"
-                + " current Trigger files (TRIGGERS_PATH), whether it routes them and, if not, which field rejects"
-                + " them and why. See docs/replay.md.",
+        description = {"Show the events of an incident (or one event) from the raw topic and, per Trigger, what the"
+                + " processor decided for each (routed, duplicate, rejected by which field and why, disabled, not"
+                + " signed), as recorded on the decisions topic (DECISIONS_TOPIC) under the Triggers in force at the"
+                + " time. Records without a recorded decision show, labelled as such, what the current Trigger files"
+                + " (TRIGGERS_PATH) would decide. See docs/replay.md.",
             "--incident reads only the incident's partition (all of it unless --since/--from); --event reads every"
                 + " partition, so it is bounded by --since (default 7d).",
             "Exit codes: 0 done (also when nothing is found), 1 Kafka failure, 2 usage error, 3 invalid configuration."})
@@ -57,6 +59,10 @@ public final class ExplainCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print JSON instead of text.")
     boolean json;
 
+    @Option(names = "--current", description = "Also show what the current Trigger files would decide for records"
+            + " whose decision is recorded (to see the effect of a changed Trigger).")
+    boolean current;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -78,7 +84,7 @@ public final class ExplainCommand implements Callable<Integer> {
                 out.flush();
             } else {
                 explainer.printText(result, subject.incident != null ? "Incident " + subject.incident
-                        : "Event " + subject.event, out);
+                        : "Event " + subject.event, current, out);
             }
             return 0;
         } catch (KafkaException | IllegalStateException e) {

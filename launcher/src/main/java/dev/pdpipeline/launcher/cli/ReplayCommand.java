@@ -2,8 +2,8 @@ package dev.pdpipeline.launcher.cli;
 
 import dev.pdpipeline.common.trigger.TriggerLoader;
 import dev.pdpipeline.common.trigger.TriggerSet;
-import dev.pdpipeline.launcher.replay.Replayer;
-import dev.pdpipeline.launcher.replay.TimeRange;
+import dev.pdpipeline.processor.replay.Replayer;
+import dev.pdpipeline.processor.replay.TimeRange;
 import dev.pdpipeline.processor.ProcessorConfig;
 import java.io.PrintWriter;
 import java.time.Instant;

@@ -12,7 +12,7 @@ import dev.pdpipeline.common.json.Json;
 import dev.pdpipeline.common.topics.TopicCatalogue;
 import dev.pdpipeline.launcher.InvalidSettingException;
 import dev.pdpipeline.launcher.cli.Environment;
-import dev.pdpipeline.launcher.replay.TimeRange;
+import dev.pdpipeline.processor.replay.TimeRange;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayList;

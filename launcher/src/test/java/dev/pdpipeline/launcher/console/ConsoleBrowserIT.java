@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.pdpipeline.common.signature.WebhookSignature;
-import dev.pdpipeline.common.trigger.TriggerLoader;
 import dev.pdpipeline.console.ConsoleConfig;
 import dev.pdpipeline.console.ConsoleService;
 import dev.pdpipeline.launcher.Pipeline;
@@ -66,7 +65,6 @@ class ConsoleBrowserIT {
     private Path dataDir;
     private Path profile;
     private LocalPipeline pipeline;
-    private DecisionRecorderStandIn decisions;
     private ConsoleService readOnlyConsole;
     private ChromeDriverService driverService;
     private WebDriver browser;
@@ -91,8 +89,6 @@ class ConsoleBrowserIT {
         Map<String, String> localEnv = LocalPipeline.withLocalDefaults(env, home);
         pipeline = LocalPipeline.start(localEnv);
         await().atMost(Duration.ofSeconds(90)).until(pipeline::isReady);
-        decisions = new DecisionRecorderStandIn(pipeline.bootstrapServers(), pipeline.topics(),
-                new TriggerLoader(localEnv).load(Path.of(localEnv.get("TRIGGERS_PATH")))).start();
         Environment.override(pipeline.environment());
         base = "http://127.0.0.1:" + pipeline.consolePort();
 
@@ -131,9 +127,6 @@ class ConsoleBrowserIT {
         }
         if (readOnlyConsole != null) {
             all.add(readOnlyConsole);
-        }
-        if (decisions != null) {
-            all.add(decisions);
         }
         if (pipeline != null) {
             all.add(pipeline);

@@ -5,6 +5,8 @@ import dev.pdpipeline.common.testing.TestKafka;
 import dev.pdpipeline.common.trigger.SecretFingerprint;
 import dev.pdpipeline.launcher.Pipeline;
 import dev.pdpipeline.launcher.sample.SampleEvents;
+import dev.pdpipeline.processor.replay.RawTopicScanner;
+import dev.pdpipeline.processor.replay.TimeRange;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -38,6 +40,8 @@ public final class ReplayFixtures {
 
     public final String rawTopic = KAFKA.uniqueTopic("raw");
     public final String requestLog = KAFKA.uniqueTopic("requests-log");
+    /** Not created here: the processor creates it when a test starts one. */
+    public final String decisions = KAFKA.uniqueTopic("decisions");
     public final String suffix = UUID.randomUUID().toString().substring(0, 8);
     public final Map<String, String> env = new HashMap<>();
 
@@ -48,6 +52,7 @@ public final class ReplayFixtures {
         env.put("KAFKA_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers());
         env.put("RAW_TOPIC", rawTopic);
         env.put("REQUEST_LOG_TOPIC", requestLog);
+        env.put("DECISIONS_TOPIC", decisions);
         env.put("TRIGGERS_PATH", triggers.toString());
         env.put("REPLAY_SECRET", SECRET);
         env.put("OTHER_SECRET", OTHER_SECRET);

@@ -88,6 +88,14 @@ public final class DedupStore {
         return true;
     }
 
+    /**
+     * Records the pair as routed at {@code nowMs}, for a caller that already checked
+     * {@link #contains} while deciding every trigger of a record before marking any.
+     */
+    public void mark(String eventId, String trigger, long nowMs) {
+        store.put(key(eventId, trigger), nowMs);
+    }
+
     /** Whether the pair is remembered (and not expired) at {@code nowMs}. */
     public boolean contains(String eventId, String trigger, long nowMs) {
         Long firstRouted = store.get(key(eventId, trigger));

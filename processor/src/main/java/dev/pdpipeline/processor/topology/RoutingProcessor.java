@@ -9,11 +9,9 @@ import dev.pdpipeline.common.trigger.Target;
 import dev.pdpipeline.common.trigger.Trigger;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.processor.dedup.DedupStore;
-import dev.pdpipeline.processor.envelope.AgentRequestEnvelope;
-import dev.pdpipeline.processor.envelope.AgentRequestHeaders;
-import dev.pdpipeline.processor.notes.RequestLogRecord;
-import dev.pdpipeline.processor.routing.Decision;
-import dev.pdpipeline.processor.routing.TriggerMatcher;
+import dev.pdpipeline.processor.decisions.DecisionRecord;
+import dev.pdpipeline.processor.envelope.AgentRequests;
+import dev.pdpipeline.processor.routing.TriggerVerdicts;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,9 +21,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.kafka.common.KafkaException;
-import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.errors.StreamsException;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -38,10 +36,11 @@ import org.slf4j.MDC;
 import org.slf4j.LoggerFactory;
 
 /**
- * Routes one raw delivery: parse, pick the enabled triggers whose secret signed it, filter,
- * deduplicate per (event id, trigger), and emit one request per matching trigger. Anything it
- * cannot handle goes to the dead-letter topic with the reason, so one bad record never stops
- * the stream; Kafka's own errors are rethrown so that exactly-once processing stays intact.
+ * Routes one raw delivery: parse, decide every trigger ({@link TriggerVerdicts}: signed by its
+ * secret, enabled, filters, target), deduplicate per (event id, trigger, target), and emit one request per
+ * routed trigger plus one decisions record saying what each trigger decided. Anything it cannot
+ * handle goes to the dead-letter topic with the reason, so one bad record never stops the
+ * stream; Kafka's own errors are rethrown so that exactly-once processing stays intact.
  *
  * <p>One instance per stream task (partition), so the fields need no synchronisation.
  */
@@ -59,19 +58,35 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
     static final String OUTCOME_DISABLED = "disabled";
 
     private static final int MAX_DETAIL_LENGTH = 500;
+    private static final String DUPLICATE_REASON = "already routed within the dedup window";
+
+    /** Builds the request of one routed (event, trigger); a seam so tests can make it fail. */
+    @FunctionalInterface
+    interface RequestFactory {
+        AgentRequests.Built build(String topic, Trigger trigger, Target target, PagerDutyEvent event, byte[] key,
+                Headers rawHeaders, Instant now);
+
+        /** The live processor's: {@link AgentRequests#build} without replay. */
+        static RequestFactory live() {
+            return (topic, trigger, target, event, key, headers, now) ->
+                    AgentRequests.build(topic, trigger, target, event, key, headers, now, null);
+        }
+    }
 
     private final TopicCatalogue topics;
     private final Supplier<TriggerSet> triggers;
     private final RoutingOptions options;
     private final RoutingMetrics metrics;
+    private final RequestFactory requests;
 
     private ProcessorContext<byte[], Object> context;
     private DedupStore dedup;
     private TriggerSet indexedSet;
-    private List<IndexedTrigger> indexed = List.of();
+    private List<TriggerVerdicts.Signed> indexed = List.of();
 
     RoutingProcessor(TopicCatalogue topics, Supplier<TriggerSet> triggers, RoutingOptions options,
-            RoutingMetrics metrics) {
+            RoutingMetrics metrics, RequestFactory requests) {
+        this.requests = requests;
         this.topics = topics;
         this.triggers = triggers;
         this.options = options;
@@ -96,38 +111,72 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
         try (LogContext logContext = LogContext.record(source.map(m -> m.topic()).orElse(null),
                 source.map(m -> m.partition()).orElse(null), source.map(m -> m.offset()).orElse(null))) {
             this.logContext = logContext;
+            Attempt attempt = new Attempt();
             try {
-                route(record);
+                route(record, attempt);
             } catch (KafkaException e) {
                 // Includes StreamsException, TaskMigratedException, ProducerFencedException: Kafka
                 // Streams must see these to abort the transaction or hand the task over.
                 throw e;
             } catch (RuntimeException e) {
+                if (attempt.forwarding) {
+                    // Some records are already forwarded and cannot be taken back: only aborting the
+                    // transaction keeps the record all-or-nothing.
+                    throw new StreamsException("failed while forwarding the requests of the record at " + where(), e);
+                }
                 LOG.error("Unexpected error routing the record at {}; dead-lettering it", where(), e);
-                deadLetter(record, PROCESSING_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage());
+                deadLetter(record, PROCESSING_ERROR, e.getClass().getSimpleName() + ": " + e.getMessage(),
+                        attempt.metadata);
             }
         } finally {
             this.logContext = null;
         }
     }
 
-    private void route(Record<byte[], byte[]> record) {
+    /** What is known about the record being routed, for the dead-letter path. */
+    private static final class Attempt {
+        EventMetadata metadata;
+        /** Set once the first record is forwarded: from then on a failure must abort the transaction. */
+        boolean forwarding;
+    }
+
+    /**
+     * One routed (event, trigger, target) waiting for every other trigger of the record to be
+     * decided; {@code dedupScope} is what the dedup store marks ({@link TriggerVerdicts.Verdict#dedupScope()}).
+     */
+    private record Pending(String dedupScope, AgentRequests.Built request) {
+    }
+
+    /**
+     * All or nothing per raw record: every trigger is decided and every request built before the
+     * first dedup mark or forward, so an unexpected failure for any trigger leaves no mark and no
+     * request, and re-driving the dead-lettered record routes every trigger once.
+     */
+    private void route(Record<byte[], byte[]> record, Attempt attempt) {
         if (record.value() == null) {
-            deadLetter(record, InvalidEventException.NOT_JSON, "record has no value");
+            deadLetter(record, InvalidEventException.NOT_JSON, "record has no value", null);
             return;
         }
         PagerDutyEvent event;
         try {
             event = PagerDutyEvent.parse(record.value());
         } catch (InvalidEventException e) {
-            deadLetter(record, e.reason(), e.detail());
+            deadLetter(record, e.reason(), e.detail(), null);
             return;
         }
         EventMetadata md = event.metadata();
         if (logContext != null) {
             logContext.put(LogContext.EVENT_ID, md.eventId()).put(LogContext.INCIDENT, md.incidentId());
         }
+        attempt.metadata = md;
+        String webhookId = PipelineHeaders.text(record.headers(), PipelineHeaders.WEBHOOK_ID);
+        String receivedAt = PipelineHeaders.text(record.headers(), PipelineHeaders.RECEIVED_AT);
+        long now = context.currentSystemTimeMs();
         if (event.isPing()) {
+            byte[] decision = DecisionRecord.toJson(md, webhookId, receivedAt, Instant.ofEpochMilli(now), source(),
+                    DecisionRecord.PING, null, null, PipelineHeaders.secretFingerprints(record.headers()), List.of());
+            attempt.forwarding = true;
+            forwardDecision(record, decision);
             metrics.ping();
             metrics.record("ping");
             LOG.debug("Ping event {} at {} counted, not routed", md.eventId(), where());
@@ -136,86 +185,116 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
         Set<String> fingerprints = PipelineHeaders.secretFingerprints(record.headers());
         if (fingerprints == null) {
             deadLetter(record, NO_FINGERPRINT, "no " + PipelineHeaders.SECRET_FINGERPRINTS
-                    + " header: the record did not come through the ingress");
+                    + " header: the record did not come through the ingress", md);
             return;
         }
-        String webhookId = PipelineHeaders.text(record.headers(), PipelineHeaders.WEBHOOK_ID);
-        String receivedAt = PipelineHeaders.text(record.headers(), PipelineHeaders.RECEIVED_AT);
-        long now = context.currentSystemTimeMs();
-        int routed = 0;
+
+        // 1. Decide every trigger and build every request; nothing is marked or sent yet.
+        List<TriggerVerdicts.Verdict> verdicts = TriggerVerdicts.evaluate(currentTriggers(), fingerprints, md);
+        List<DecisionRecord.TriggerDecision> decisions = new ArrayList<>(verdicts.size());
+        List<Pending> pending = new ArrayList<>();
+        Instant routedAt = Instant.ofEpochMilli(now);
         boolean anyEnabled = false;
-        for (IndexedTrigger candidate : currentTriggers()) {
-            if (!fingerprints.contains(candidate.fingerprint())) {
-                continue;
+        for (TriggerVerdicts.Verdict v : verdicts) {
+            Trigger trigger = v.trigger();
+            switch (v.kind()) {
+                case NOT_SIGNED -> decisions.add(new DecisionRecord.TriggerDecision(trigger.name(),
+                        DecisionRecord.DECISION_NOT_SIGNED, null, v.reason(), null, null, null, null));
+                case DISABLED -> decisions.add(new DecisionRecord.TriggerDecision(trigger.name(),
+                        DecisionRecord.DECISION_DISABLED, null, v.reason(), null, null, null, null));
+                case REJECTED -> {
+                    anyEnabled = true;
+                    decisions.add(new DecisionRecord.TriggerDecision(trigger.name(), DecisionRecord.DECISION_REJECTED,
+                            v.field(), v.reason(), null, null, null, null));
+                }
+                case ROUTED -> {
+                    anyEnabled = true;
+                    Target target = v.target();
+                    String topic = topics.agentTopic(target.name());
+                    if (dedup.contains(md.eventId(), v.dedupScope(), now)) {
+                        decisions.add(new DecisionRecord.TriggerDecision(trigger.name(),
+                                DecisionRecord.DECISION_DUPLICATE, null, DUPLICATE_REASON + " (" + target + ", "
+                                + v.decidedBy() + ")", target.kind().wireName(), target.name(), null, null, v.decidedBy()));
+                    } else {
+                        AgentRequests.Built request = requests.build(topic, trigger, target, event, record.key(),
+                                record.headers(), routedAt);
+                        pending.add(new Pending(v.dedupScope(), request));
+                        decisions.add(new DecisionRecord.TriggerDecision(trigger.name(),
+                                DecisionRecord.DECISION_ROUTED, null, "to " + target + " on " + topic + " ("
+                                + v.decidedBy() + ")", target.kind().wireName(), target.name(), topic,
+                                request.requestId(), v.decidedBy()));
+                    }
+                }
+                default -> throw new IllegalStateException("unknown verdict " + v.kind());
             }
-            Trigger trigger = candidate.trigger();
-            if (!trigger.enabled()) {
-                decided(md, trigger.name(), OUTCOME_DISABLED, "trigger is disabled");
-                continue;
+        }
+        String outcome = pending.isEmpty() ? DecisionRecord.NOT_ROUTED : DecisionRecord.ROUTED;
+        byte[] decisionRecord = DecisionRecord.toJson(md, webhookId, receivedAt, routedAt, source(), outcome, null,
+                null, fingerprints, decisions);
+
+        // 2. Mark and forward: only Kafka can fail from here on, and it aborts the whole transaction.
+        attempt.forwarding = true;
+        for (Pending p : pending) {
+            dedup.mark(md.eventId(), p.dedupScope(), now);
+            AgentRequests.Built r = p.request();
+            context.forward(new Record<byte[], Object>(record.key(), new AgentRequest(r.topic(), r.body()),
+                    record.timestamp(), r.headers()), RoutingTopology.AGENT_SINK);
+            // In the same transaction: which trigger made this request, for the notes writer.
+            context.forward(new Record<byte[], Object>(r.requestLogKey(), r.requestLogValue(), record.timestamp()),
+                    RoutingTopology.REQUEST_LOG_SINK);
+        }
+        forwardDecision(record, decisionRecord);
+
+        for (DecisionRecord.TriggerDecision d : decisions) {
+            switch (d.decision()) {
+                case DecisionRecord.DECISION_NOT_SIGNED -> {
+                }
+                case DecisionRecord.DECISION_REJECTED -> decided(md, d.trigger(), rejectedOutcome(d.field()), d.reason());
+                default -> decided(md, d.trigger(), d.decision(), d.reason());
             }
-            anyEnabled = true;
-            Decision decision = TriggerMatcher.evaluate(trigger, md);
-            if (decision instanceof Decision.Rejected rejected) {
-                decided(md, trigger.name(), rejectedOutcome(rejected.field()), rejected.reason());
-                continue;
-            }
-            Decision.Routed match = (Decision.Routed) decision;
-            if (!dedup.markIfFirst(md.eventId(), match.dedupScope(), now)) {
-                decided(md, trigger.name(), OUTCOME_DUPLICATE, "already routed within the dedup window");
-                continue;
-            }
-            forwardRequest(record, event, trigger, match.target(), webhookId, receivedAt, now);
-            decided(md, trigger.name(), OUTCOME_ROUTED, "to " + match.target() + " on "
-                    + topics.agentTopic(match.target().name()) + " (" + match.decidedBy() + ")");
-            routed++;
         }
         if (!anyEnabled) {
             metrics.unmatched();
             LOG.debug("Event {} at {}: no enabled trigger has a secret that signed it", md.eventId(), where());
         }
-        metrics.record(routed > 0 ? "routed" : "not_routed");
+        metrics.record(outcome);
     }
 
-    private void forwardRequest(Record<byte[], byte[]> record, PagerDutyEvent event, Trigger trigger,
-            Target target, String webhookId, String receivedAt, long now) {
-        String topic = topics.agentTopic(target.name());
-        EventMetadata md = event.metadata();
-        String requestId = AgentRequestEnvelope.requestId(md.eventId(), trigger.name());
-        byte[] body = AgentRequestEnvelope.toBytes(AgentRequestEnvelope.build(
-                trigger, target, event, webhookId, receivedAt, Instant.ofEpochMilli(now), false, requestId));
-        Headers headers = new RecordHeaders();
-        copyHeader(record.headers(), headers, PipelineHeaders.WEBHOOK_ID);
-        copyHeader(record.headers(), headers, PipelineHeaders.RECEIVED_AT);
-        headers.add(AgentRequestHeaders.TRIGGER, utf8(trigger.name()));
-        headers.add(AgentRequestHeaders.REQUEST_ID, utf8(requestId));
-        headers.add(AgentRequestHeaders.SCHEMA_VERSION, utf8(String.valueOf(AgentRequestEnvelope.SCHEMA_VERSION)));
-        context.forward(new Record<byte[], Object>(record.key(), new AgentRequest(topic, body), record.timestamp(),
-                headers), RoutingTopology.AGENT_SINK);
-        // In the same transaction: which trigger made this request, for the notes writer.
-        context.forward(new Record<byte[], Object>(RequestLogRecord.key(requestId),
-                RequestLogRecord.toJson(requestId, trigger.name(), target.name(), md.incidentId(), md.eventId(),
-                        false, true, Instant.ofEpochMilli(now)),
-                record.timestamp()), RoutingTopology.REQUEST_LOG_SINK);
+    private void forwardDecision(Record<byte[], byte[]> record, byte[] decision) {
+        context.forward(new Record<byte[], Object>(record.key(), decision, record.timestamp()),
+                RoutingTopology.DECISIONS_SINK);
     }
 
-    private void deadLetter(Record<byte[], byte[]> record, String reason, String detail) {
+    private DecisionRecord.Source source() {
+        RecordMetadata m = context.recordMetadata().orElse(null);
+        return m == null ? null : new DecisionRecord.Source(m.topic(), m.partition(), m.offset());
+    }
+
+    private void deadLetter(Record<byte[], byte[]> record, String reason, String detail, EventMetadata md) {
         Headers headers = new RecordHeaders(record.headers().toArray());
         for (String name : List.of(PipelineHeaders.DLQ_REASON, PipelineHeaders.DLQ_DETAIL,
                 PipelineHeaders.DLQ_SOURCE_TOPIC, PipelineHeaders.DLQ_SOURCE_PARTITION,
                 PipelineHeaders.DLQ_SOURCE_OFFSET, PipelineHeaders.DLQ_AT)) {
             headers.remove(name);
         }
+        String shortDetail = truncate(detail);
         headers.add(PipelineHeaders.DLQ_REASON, utf8(reason));
-        headers.add(PipelineHeaders.DLQ_DETAIL, utf8(truncate(detail)));
+        headers.add(PipelineHeaders.DLQ_DETAIL, utf8(shortDetail));
         RecordMetadata source = context.recordMetadata().orElse(null);
         if (source != null) {
             headers.add(PipelineHeaders.DLQ_SOURCE_TOPIC, utf8(source.topic()));
             headers.add(PipelineHeaders.DLQ_SOURCE_PARTITION, utf8(String.valueOf(source.partition())));
             headers.add(PipelineHeaders.DLQ_SOURCE_OFFSET, utf8(String.valueOf(source.offset())));
         }
-        headers.add(PipelineHeaders.DLQ_AT, utf8(Instant.ofEpochMilli(context.currentSystemTimeMs()).toString()));
+        Instant now = Instant.ofEpochMilli(context.currentSystemTimeMs());
+        headers.add(PipelineHeaders.DLQ_AT, utf8(now.toString()));
+        byte[] decision = DecisionRecord.toJson(md, PipelineHeaders.text(record.headers(), PipelineHeaders.WEBHOOK_ID),
+                PipelineHeaders.text(record.headers(), PipelineHeaders.RECEIVED_AT), now, source(),
+                DecisionRecord.DEAD_LETTERED, reason, shortDetail, PipelineHeaders.secretFingerprints(record.headers()),
+                List.of());
         context.forward(new Record<byte[], Object>(record.key(), record.value(), record.timestamp(), headers),
                 RoutingTopology.DEAD_LETTER_SINK);
+        forwardDecision(record, decision);
         metrics.deadLetter(reason);
         metrics.record("dead_lettered");
         LOG.warn("Dead-lettered the record at {} to {}: {} ({})", where(), topics.deadLetter(), reason, detail);
@@ -242,18 +321,14 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
         }
     }
 
-    /** The enabled and disabled triggers with their fingerprints, re-indexed when the set changes. */
-    private List<IndexedTrigger> currentTriggers() {
+    /** The triggers with their fingerprints, re-computed only when the set changes. */
+    private List<TriggerVerdicts.Signed> currentTriggers() {
         TriggerSet set = triggers.get();
         if (set == null) {
             set = TriggerSet.empty();
         }
         if (set != indexedSet) {
-            List<IndexedTrigger> list = new ArrayList<>(set.triggers().size());
-            for (Trigger t : set.triggers()) {
-                list.add(new IndexedTrigger(t, t.secretFingerprint()));
-            }
-            indexed = List.copyOf(list);
+            indexed = TriggerVerdicts.signed(set);
             indexedSet = set;
         }
         return indexed;
@@ -281,13 +356,6 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
         return m == null ? "?" : m.topic() + "-" + m.partition() + "@" + m.offset();
     }
 
-    private static void copyHeader(Headers from, Headers to, String name) {
-        Header h = from.lastHeader(name);
-        if (h != null) {
-            to.add(name, h.value());
-        }
-    }
-
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
     }
@@ -297,6 +365,4 @@ final class RoutingProcessor implements Processor<byte[], byte[], byte[], Object
         return v.length() <= MAX_DETAIL_LENGTH ? v : v.substring(0, MAX_DETAIL_LENGTH) + "...";
     }
 
-    private record IndexedTrigger(Trigger trigger, String fingerprint) {
-    }
 }

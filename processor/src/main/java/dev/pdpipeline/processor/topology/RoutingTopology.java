@@ -17,7 +17,8 @@ import org.apache.kafka.streams.processor.TopicNameExtractor;
  * <pre>
  *   raw topic ──► route (dedup store) ─┬─► agent sink (topic chosen per record: agent.{agent}.requests)
  *                                      ├─► request log sink (compacted: request_id → trigger, for notes)
- *                                      └─► dead-letter sink (DLQ topic)
+ *                                      ├─► dead-letter sink (DLQ topic)
+ *                                      └─► decisions sink (one record per raw record: what each trigger decided)
  * </pre>
  *
  * No repartition: the raw topic is keyed by incident id, so every delivery of one event lands in
@@ -30,6 +31,7 @@ public final class RoutingTopology {
     public static final String AGENT_SINK = "agent-requests-sink";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
     public static final String REQUEST_LOG_SINK = "request-log-sink";
+    public static final String DECISIONS_SINK = "decisions-sink";
 
     private RoutingTopology() {
     }
@@ -40,7 +42,14 @@ public final class RoutingTopology {
      */
     public static Topology build(TopicCatalogue topics, Supplier<TriggerSet> triggers, RoutingOptions options,
             MeterRegistry registry) {
+        return build(topics, triggers, options, registry, RoutingProcessor.RequestFactory.live());
+    }
+
+    /** {@link #build(TopicCatalogue, Supplier, RoutingOptions, MeterRegistry)} with another request builder. */
+    static Topology build(TopicCatalogue topics, Supplier<TriggerSet> triggers, RoutingOptions options,
+            MeterRegistry registry, RoutingProcessor.RequestFactory requests) {
         Objects.requireNonNull(topics, "topics");
+        Objects.requireNonNull(requests, "requests");
         Objects.requireNonNull(triggers, "triggers");
         Objects.requireNonNull(options, "options");
         RoutingMetrics metrics = new RoutingMetrics(Objects.requireNonNull(registry, "registry"));
@@ -48,13 +57,15 @@ public final class RoutingTopology {
 
         Topology topology = new Topology();
         topology.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.raw());
-        topology.addProcessor(PROCESSOR, () -> new RoutingProcessor(topics, triggers, options, metrics), SOURCE);
+        topology.addProcessor(PROCESSOR, () -> new RoutingProcessor(topics, triggers, options, metrics, requests), SOURCE);
         topology.addStateStore(DedupStore.storeBuilder(), PROCESSOR);
         topology.addSink(AGENT_SINK, agentTopic, new ByteArraySerializer(), new AgentRequest.BodySerializer(),
                 PROCESSOR);
         topology.addSink(REQUEST_LOG_SINK, topics.requestLog(), new ByteArraySerializer(), new ByteArraySerializer(),
                 PROCESSOR);
         topology.addSink(DEAD_LETTER_SINK, topics.deadLetter(), new ByteArraySerializer(), new ByteArraySerializer(),
+                PROCESSOR);
+        topology.addSink(DECISIONS_SINK, topics.decisions(), new ByteArraySerializer(), new ByteArraySerializer(),
                 PROCESSOR);
         return topology;
     }

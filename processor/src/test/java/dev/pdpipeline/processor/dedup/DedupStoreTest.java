@@ -40,6 +40,17 @@ class DedupStoreTest {
     }
 
     @Test
+    void marksAPairCheckedBeforehandWithoutReadingItAgain() {
+        assertThat(dedup.contains("EV-1", "t1", 0)).isFalse();
+
+        dedup.mark("EV-1", "t1", 0);
+
+        assertThat(dedup.contains("EV-1", "t1", 71 * HOUR)).isTrue();
+        assertThat(dedup.contains("EV-1", "t1", 72 * HOUR)).as("expired").isFalse();
+        assertThat(dedup.markIfFirst("EV-1", "t1", HOUR)).isFalse();
+    }
+
+    @Test
     void treatsAPairAsNewOnceTheWindowHasPassedAndRestartsItsWindow() {
         dedup.markIfFirst("EV-1", "t1", 0);
 

@@ -138,4 +138,40 @@ class AofDevRoutingTopologyTest {
         assertThat(topic("rca-fleet").readRecordsToList()).hasSize(1);
         assertThat(decisions("duplicate")).isEqualTo(2);
     }
+
+    private List<JsonNode> decisionRecords() throws IOException {
+        List<JsonNode> out = new java.util.ArrayList<>();
+        for (byte[] v : driver.createOutputTopic(TOPICS.decisions(), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer()).readValuesToList()) {
+            out.add(json(v));
+        }
+        return out;
+    }
+
+    @Test
+    void theDecisionsRecordCarriesTheTargetKindAndNameAndTheCommandsRejection() throws Exception {
+        send(incident("E-TRIG", "QDEV4").type("incident.triggered"), "QDEV4");
+        send(incident("E-RES", "QDEV4").type("incident.resolved"), "QDEV4");
+        send(incident("E-TRIG", "QDEV4").type("incident.triggered"), "QDEV4");
+
+        List<JsonNode> records = decisionRecords();
+        assertThat(records).hasSize(3);
+        JsonNode routed = records.get(0).get("triggers").get(0);
+        assertThat(records.get(0).get("outcome").asText()).isEqualTo("routed");
+        assertThat(routed.get("decision").asText()).isEqualTo("routed");
+        assertThat(routed.at("/target/kind").asText()).isEqualTo("flow");
+        assertThat(routed.at("/target/name").asText()).isEqualTo("incident-flow");
+        assertThat(routed.get("topic").asText()).isEqualTo(TOPICS.agentTopic("incident-flow"));
+        assertThat(routed.get("reason").asText()).contains("spec.commands.incident.triggered");
+
+        JsonNode rejected = records.get(1).get("triggers").get(0);
+        assertThat(records.get(1).get("outcome").asText()).isEqualTo("not_routed");
+        assertThat(rejected.get("decision").asText()).isEqualTo("rejected");
+        assertThat(rejected.get("field").asText()).isEqualTo("commands");
+        assertThat(rejected.has("target")).isFalse();
+
+        JsonNode duplicate = records.get(2).get("triggers").get(0);
+        assertThat(duplicate.get("decision").asText()).isEqualTo("duplicate");
+        assertThat(duplicate.at("/target/kind").asText()).isEqualTo("flow");
+    }
 }

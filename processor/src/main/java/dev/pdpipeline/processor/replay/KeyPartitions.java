@@ -1,4 +1,4 @@
-package dev.pdpipeline.launcher.replay;
+package dev.pdpipeline.processor.replay;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;

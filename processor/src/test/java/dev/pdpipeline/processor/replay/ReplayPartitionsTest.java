@@ -1,4 +1,4 @@
-package dev.pdpipeline.launcher.replay;
+package dev.pdpipeline.processor.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

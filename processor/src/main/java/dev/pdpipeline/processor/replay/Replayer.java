@@ -1,4 +1,4 @@
-package dev.pdpipeline.launcher.replay;
+package dev.pdpipeline.processor.replay;
 
 import dev.pdpipeline.common.event.EventMetadata;
 import dev.pdpipeline.common.event.InvalidEventException;
@@ -6,16 +6,14 @@ import dev.pdpipeline.common.event.PagerDutyEvent;
 import dev.pdpipeline.common.kafka.PipelineHeaders;
 import dev.pdpipeline.common.kafka.TopicAdmin;
 import dev.pdpipeline.common.topics.TopicCatalogue;
-import dev.pdpipeline.common.trigger.Target;
+import dev.pdpipeline.common.topics.TopicPlan;
 import dev.pdpipeline.common.trigger.Trigger;
 import dev.pdpipeline.common.trigger.TriggerSet;
-import dev.pdpipeline.launcher.InvalidSettingException;
 import dev.pdpipeline.processor.ProcessorConfig;
 import dev.pdpipeline.processor.envelope.AgentRequestEnvelope;
-import dev.pdpipeline.processor.envelope.AgentRequestHeaders;
-import dev.pdpipeline.processor.notes.RequestLogRecord;
+import dev.pdpipeline.processor.envelope.AgentRequests;
+import dev.pdpipeline.processor.routing.TriggerVerdicts;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -38,16 +36,14 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Re-routes raw deliveries already in Kafka through the current Trigger files: what
- * {@code bin/pipeline replay} does. The same checks as the live processor (fingerprint, enabled,
- * filters) and the same envelope, marked {@code replay: true} and carrying a replay id, so that a
+ * {@code bin/pipeline replay} and the console's replay action do. The live processor's decision
+ * function ({@link TriggerVerdicts}) and request builder ({@link AgentRequests}), marked {@code replay: true} and carrying a replay id, so that a
  * new agent can be backfilled or a fixed Trigger re-run without re-sending anything to PagerDuty.
  *
  * <p>Replays are deliberately not deduplicated against live traffic (that is their point), but
@@ -127,12 +123,12 @@ public final class Replayer {
         return "replay-" + ID_TIME.format(now) + "-" + UUID.randomUUID().toString().substring(0, 6);
     }
 
-    /** The triggers a run evaluates: all, or the one named ({@link InvalidSettingException} if unknown). */
+    /** The triggers a run evaluates: all, or the one named ({@link ReplaySettingException} if unknown). */
     static List<Trigger> selectTriggers(TriggerSet set, String name) {
         if (name == null) {
             return set.triggers();
         }
-        return List.of(set.byName(name).orElseThrow(() -> new InvalidSettingException("--trigger '" + name
+        return List.of(set.byName(name).orElseThrow(() -> new ReplaySettingException("--trigger '" + name
                 + "' is not in the Trigger files (known: "
                 + set.triggers().stream().map(Trigger::name).toList() + ")")));
     }
@@ -140,7 +136,7 @@ public final class Replayer {
     /**
      * Runs the replay.
      *
-     * @throws InvalidSettingException for an unknown trigger or a missing raw topic
+     * @throws ReplaySettingException for an unknown trigger or a missing raw topic
      * @throws org.apache.kafka.common.KafkaException when Kafka fails; what was committed before stays
      */
     public Report run(Options options) {
@@ -270,14 +266,13 @@ public final class Replayer {
                     duplicates++;
                     continue;
                 }
-                String topic = options.toTopic() != null ? options.toTopic()
-                        : topics.agentTopic(verdict.target().name());
+                String topic = options.toTopic() != null ? options.toTopic() : topics.agentTopic(verdict.target().name());
                 String requestId = AgentRequestEnvelope.replayRequestId(md.eventId(), trigger.name(), options.replayId());
                 out.printf("%s %s %s incident=%s trigger=%s -> %s request_id=%s (%s-%d@%d)%n",
                         options.dryRun() ? "would send" : "send", md.eventId(), md.eventType(), md.incidentId(),
                         trigger.name(), topic, requestId, record.topic(), record.partition(), record.offset());
                 if (sender != null) {
-                    sender.send(topic, record, event, trigger, options, rawPartitions);
+                    sender.send(topic, record, event, verdict, options, rawPartitions);
                     pending++;
                 } else {
                     sent++;
@@ -344,7 +339,7 @@ public final class Replayer {
         void requireTopic(String topic) {
             try {
                 if (!admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS).contains(topic)) {
-                    throw new InvalidSettingException("topic '" + topic + "' does not exist: the processor creates it"
+                    throw new ReplaySettingException("topic '" + topic + "' does not exist: the processor creates it"
                             + " when it starts (check REQUEST_LOG_TOPIC and KAFKA_BOOTSTRAP_SERVERS)");
                 }
                 ready.add(topic);
@@ -356,42 +351,23 @@ public final class Replayer {
             }
         }
 
-        void send(String topic, ConsumerRecord<byte[], byte[]> record, PagerDutyEvent event, Trigger trigger,
-                Options options, int rawPartitions) {
+        void send(String topic, ConsumerRecord<byte[], byte[]> record, PagerDutyEvent event,
+                TriggerVerdicts.Verdict verdict, Options options, int rawPartitions) {
             if (ready.add(topic)) {
                 // A backfill may run before the processor has reloaded the new Trigger and created its topic.
                 TopicAdmin.ensureTopics(admin, List.of(config.topicPlan().agentTopic(topic, rawPartitions,
-                        dev.pdpipeline.common.topics.TopicPlan.brokerCount(admin, timeout)).toNewTopic()), timeout);
+                        TopicPlan.brokerCount(admin, timeout)).toNewTopic()), timeout);
             }
             if (!inTransaction) {
                 producer.beginTransaction();
                 inTransaction = true;
             }
-            EventMetadata md = event.metadata();
-            Instant now = Instant.now();
             // A replay is a new request: its own id, so the live request's log entry stays intact.
-            String requestId = AgentRequestEnvelope.replayRequestId(md.eventId(), trigger.name(), options.replayId());
-            String webhookId = PipelineHeaders.text(record.headers(), PipelineHeaders.WEBHOOK_ID);
-            String receivedAt = PipelineHeaders.text(record.headers(), PipelineHeaders.RECEIVED_AT);
-            byte[] body = AgentRequestEnvelope.toBytes(AgentRequestEnvelope.build(trigger, event, webhookId,
-                    receivedAt, now, true, requestId));
-            Headers headers = new RecordHeaders();
-            if (webhookId != null) {
-                headers.add(PipelineHeaders.WEBHOOK_ID, utf8(webhookId));
-            }
-            if (receivedAt != null) {
-                headers.add(PipelineHeaders.RECEIVED_AT, utf8(receivedAt));
-            }
-            headers.add(AgentRequestHeaders.TRIGGER, utf8(trigger.name()));
-            headers.add(AgentRequestHeaders.REQUEST_ID, utf8(requestId));
-            headers.add(AgentRequestHeaders.SCHEMA_VERSION, utf8(String.valueOf(AgentRequestEnvelope.SCHEMA_VERSION)));
-            headers.add(PipelineHeaders.REPLAY_ID, utf8(options.replayId()));
+            AgentRequests.Built r = AgentRequests.build(topic, verdict.trigger(), verdict.target(), event, record.key(),
+                    record.headers(), Instant.now(), new AgentRequests.Replay(options.replayId(), options.writeBack()));
             // No timestamp: "now", so agent-topic retention counts from the replay, not the original event.
-            producer.send(new ProducerRecord<>(topic, null, null, record.key(), body, headers));
-            producer.send(new ProducerRecord<>(topics.requestLog(), null, null, RequestLogRecord.key(requestId),
-                    RequestLogRecord.toJson(requestId, trigger.name(),
-                            trigger.targetFor(md.eventType()).map(Target::name).orElse(trigger.agent()),
-                            md.incidentId(), md.eventId(), true, options.writeBack(), now)));
+            producer.send(new ProducerRecord<>(topic, null, null, r.key(), r.body(), r.headers()));
+            producer.send(new ProducerRecord<>(topics.requestLog(), null, null, r.requestLogKey(), r.requestLogValue()));
         }
 
         /** Commits the open transaction, if any; true when something was committed. */
@@ -420,9 +396,5 @@ public final class Replayer {
                 admin.close(Duration.ofSeconds(5));
             }
         }
-    }
-
-    private static byte[] utf8(String s) {
-        return s.getBytes(StandardCharsets.UTF_8);
     }
 }

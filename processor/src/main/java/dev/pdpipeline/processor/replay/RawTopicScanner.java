@@ -1,6 +1,5 @@
-package dev.pdpipeline.launcher.replay;
+package dev.pdpipeline.processor.replay;
 
-import dev.pdpipeline.launcher.InvalidSettingException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -66,6 +65,7 @@ public final class RawTopicScanner implements AutoCloseable {
     }
 
     private final String topic;
+    private final String setting;
     private final Duration timeout;
     private final KafkaConsumer<byte[], byte[]> consumer;
 
@@ -76,7 +76,17 @@ public final class RawTopicScanner implements AutoCloseable {
      *                         no progress before the scan fails
      */
     public RawTopicScanner(Properties clientProperties, String topic, Duration timeout) {
+        this(clientProperties, topic, "RAW_TOPIC", timeout);
+    }
+
+    /**
+     * A reader of another topic than the raw one (the decisions topic, say).
+     *
+     * @param setting the variable that names the topic, for error messages
+     */
+    public RawTopicScanner(Properties clientProperties, String topic, String setting, Duration timeout) {
         this.topic = Objects.requireNonNull(topic, "topic");
+        this.setting = Objects.requireNonNull(setting, "setting");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
         Properties props = new Properties();
         props.putAll(Objects.requireNonNull(clientProperties, "clientProperties"));
@@ -85,6 +95,8 @@ public final class RawTopicScanner implements AutoCloseable {
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "none");
+        // A reader never creates the topic it looks for (a broker with auto-create would).
+        props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         props.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "pdpipeline-raw-reader");
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
@@ -95,10 +107,16 @@ public final class RawTopicScanner implements AutoCloseable {
     public int partitionCount() {
         List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
         if (infos == null || infos.isEmpty()) {
-            throw new InvalidSettingException("topic '" + topic + "' does not exist (check RAW_TOPIC and"
+            throw new ReplaySettingException("topic '" + topic + "' does not exist (check " + setting + " and"
                     + " KAFKA_BOOTSTRAP_SERVERS)");
         }
         return infos.size();
+    }
+
+    /** Whether the topic exists. */
+    public boolean exists() {
+        List<PartitionInfo> infos = consumer.partitionsFor(topic, timeout);
+        return infos != null && !infos.isEmpty();
     }
 
     /**
