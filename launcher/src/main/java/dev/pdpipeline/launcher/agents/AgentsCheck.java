@@ -130,13 +130,12 @@ public final class AgentsCheck {
     }
 
     private void scan(String topic, String variable, TimeRange range, Sink sink) {
-        try (RawTopicScanner scanner = new RawTopicScanner(clientProperties, topic, timeout)) {
+        try (RawTopicScanner scanner = new RawTopicScanner(clientProperties, topic, variable, timeout)) {
             RawTopicScanner.Plan plan;
             try {
                 plan = scanner.plan(null, range);
-            } catch (InvalidSettingException e) {
-                throw new InvalidSettingException("topic '" + topic + "' does not exist (check " + variable
-                        + " and KAFKA_BOOTSTRAP_SERVERS)");
+            } catch (dev.pdpipeline.processor.replay.ReplaySettingException e) {
+                throw new InvalidSettingException(e.getMessage());
             }
             scanner.scan(plan, r -> {
                 if (range.contains(r.timestamp())) {

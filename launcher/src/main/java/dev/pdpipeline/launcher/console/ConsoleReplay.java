@@ -51,8 +51,13 @@ public final class ConsoleReplay implements ReplayAction {
                 false, false, Replayer.newReplayId(Instant.now()), 10_000);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        Replayer.Report report = new Replayer(config, triggers, new PrintWriter(out), new PrintWriter(err))
-                .run(options);
+        Replayer.Report report;
+        try {
+            report = new Replayer(config, triggers, new PrintWriter(out), new PrintWriter(err)).run(options);
+        } catch (dev.pdpipeline.processor.replay.ReplaySettingException e) {
+            // e.g. the raw topic is missing: the replay cannot run as configured, not the caller's fault
+            throw new ActionException(409, e.getMessage());
+        }
         LOG.info("Console replay output:\n{}{}", out, err);
         return new Result(report.replayId(), report.scanned(), report.matched(), report.sent());
     }
