@@ -17,7 +17,8 @@ import java.util.Optional;
  * ({@code ../shared/pagerduty/rest-api.openapiv3.json}): a path template and operation exist,
  * required header parameters are present with allowed values, the security header is
  * {@code Token token=}, required query parameters are present, and the JSON body has the required
- * properties with enum values (recursively). For the calls of {@code bin/pipeline pagerduty}.
+ * properties with enum values (recursively). For the notes writer's calls and those of
+ * {@code bin/pipeline pagerduty}.
  */
 public final class OpenApiConformance {
 
@@ -74,6 +75,9 @@ public final class OpenApiConformance {
             }
             if ("Accept".equals(name) && schema.has("default") && !schema.path("default").asText().equals(value)) {
                 problems.add("Accept is " + value + ", the document says " + schema.path("default").asText());
+            }
+            if ("email".equals(schema.path("format").asText()) && !value.matches("[^@\\s]+@[^@\\s]+")) {
+                problems.add("header " + name + " is not an email");
             }
         }
         for (Map.Entry<String, JsonNode> scheme : iterable(openApi.path("components").path("securitySchemes").fields())) {
