@@ -44,10 +44,17 @@ public final class TopicDurability {
     }
 
     private final MeterRegistry registry;
-    private final Map<String, AtomicInteger> gauges = new ConcurrentHashMap<>();
+    /**
+     * The gauges per registry, shared by every checker on it: the local run's ingress and
+     * processor check the same topics on one registry, and Micrometer keeps only the first gauge.
+     */
+    private static final Map<MeterRegistry, Map<String, AtomicInteger>> GAUGES =
+            java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    private final Map<String, AtomicInteger> gauges;
 
     public TopicDurability(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
+        this.gauges = GAUGES.computeIfAbsent(registry, r -> new ConcurrentHashMap<>());
     }
 
     /**

@@ -74,8 +74,20 @@ public final class ExplainCommand implements Callable<Integer> {
         }
         Map<String, String> env = Environment.current();
         ProcessorConfig config = ProcessorConfig.fromEnv(env);
-        TriggerSet triggers = new TriggerLoader(env).load(config.triggersPath());
-        Explainer explainer = new Explainer(config, triggers);
+        TriggerSet triggers;
+        boolean read = true;
+        String configured = env.get(ProcessorConfig.TRIGGERS_PATH);
+        if ((configured == null || configured.isBlank()) && !java.nio.file.Files.exists(config.triggersPath())) {
+            // the recorded decisions need no Trigger files (e.g. a second terminal beside `bin/pipeline local`)
+            spec.commandLine().getErr().println("Note: " + ProcessorConfig.TRIGGERS_PATH + " is not set and "
+                    + config.triggersPath() + " does not exist: showing the recorded decisions only; set "
+                    + ProcessorConfig.TRIGGERS_PATH + " to compare with the current Trigger files.");
+            triggers = TriggerSet.empty();
+            read = false;
+        } else {
+            triggers = new TriggerLoader(env).load(config.triggersPath());
+        }
+        Explainer explainer = new Explainer(config, triggers, read);
         try {
             Explainer.Result result = subject.incident != null ? explainer.byIncident(subject.incident, range)
                     : explainer.byEvent(subject.event, range);

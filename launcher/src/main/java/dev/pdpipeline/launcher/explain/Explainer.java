@@ -81,11 +81,18 @@ public final class Explainer {
     private final ProcessorConfig config;
     private final TopicCatalogue topics;
     private final TriggerSet triggers;
+    /** False when no Trigger files were read: recorded decisions only, nothing compared with today's. */
+    private final boolean currentTriggersRead;
 
     public Explainer(ProcessorConfig config, TriggerSet triggers) {
+        this(config, triggers, true);
+    }
+
+    public Explainer(ProcessorConfig config, TriggerSet triggers, boolean currentTriggersRead) {
         this.config = Objects.requireNonNull(config, "config");
         this.topics = config.topics();
         this.triggers = Objects.requireNonNull(triggers, "triggers");
+        this.currentTriggersRead = currentTriggersRead;
     }
 
     /** The events of one incident: only the partition its key maps to is read. */
@@ -240,7 +247,7 @@ public final class Explainer {
             out.printf("(decisions topic %s does not exist: no recorded decisions; showing what the current Trigger"
                     + " files would decide)%n", result.decisionsTopic());
         }
-        if (triggers.isEmpty()) {
+        if (triggers.isEmpty() && currentTriggersRead) {
             out.println("(the Trigger files hold no triggers: nothing would be routed)");
         }
         for (Explanation e : result.events()) {
@@ -311,7 +318,7 @@ public final class Explainer {
             } else {
                 detail = t.reason() == null ? "" : t.reason();
             }
-            if (triggers.byName(t.trigger()).isEmpty()) {
+            if (currentTriggersRead && triggers.byName(t.trigger()).isEmpty()) {
                 detail += " [trigger no longer in the Trigger files]";
             }
             out.printf("  %-" + Math.max(width, 1) + "s  %-10s  %s%n", t.trigger(), decision, detail);
