@@ -2,6 +2,7 @@ package dev.pdpipeline.console.index;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.pdpipeline.common.json.Json;
+import dev.pdpipeline.common.kafka.PipelineHeaders;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -262,10 +263,10 @@ public final class ConsoleIndex {
             requestId = text(json, "request_id");
             incident = text(json, "incident_id") != null ? text(json, "incident_id") : incident;
         }
-        DeadLetter d = new DeadLetter(topic, partition, offset, keyText, headers.get("pdpipeline-dlq-reason"),
-                cut(headers.get("pdpipeline-dlq-detail")), headers.get("pdpipeline-dlq-source-topic"),
-                parseInt(headers.get("pdpipeline-dlq-source-partition")),
-                parseLong(headers.get("pdpipeline-dlq-source-offset")), headers.get("pdpipeline-dlq-at"), incident,
+        DeadLetter d = new DeadLetter(topic, partition, offset, keyText, headers.get(PipelineHeaders.DLQ_REASON),
+                cut(headers.get(PipelineHeaders.DLQ_DETAIL)), headers.get(PipelineHeaders.DLQ_SOURCE_TOPIC),
+                parseInt(headers.get(PipelineHeaders.DLQ_SOURCE_PARTITION)),
+                parseLong(headers.get(PipelineHeaders.DLQ_SOURCE_OFFSET)), headers.get(PipelineHeaders.DLQ_AT), incident,
                 requestId, valueText);
         deadLetters.addLast(d);
         while (deadLetters.size() > maxDeadLetters) {

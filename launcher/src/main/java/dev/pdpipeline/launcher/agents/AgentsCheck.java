@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.pdpipeline.common.json.Json;
 import dev.pdpipeline.common.kafka.PipelineHeaders;
 import dev.pdpipeline.common.topics.TopicCatalogue;
-import dev.pdpipeline.launcher.InvalidSettingException;
 import dev.pdpipeline.processor.replay.RawTopicScanner;
 import dev.pdpipeline.processor.replay.TimeRange;
 import dev.pdpipeline.processor.notes.AgentResult;
@@ -48,7 +47,7 @@ public final class AgentsCheck {
     /**
      * Checks the results published within {@code range} ({@code agent} null: every agent).
      *
-     * @throws InvalidSettingException when a topic does not exist (names its variable)
+     * @throws dev.pdpipeline.processor.replay.ReplaySettingException when a topic does not exist (names its variable)
      */
     public AgentsReport check(String agent, TimeRange range) {
         Map<String, LedgerEntry> ledger = new HashMap<>();
@@ -131,12 +130,8 @@ public final class AgentsCheck {
 
     private void scan(String topic, String variable, TimeRange range, Sink sink) {
         try (RawTopicScanner scanner = new RawTopicScanner(clientProperties, topic, variable, timeout)) {
-            RawTopicScanner.Plan plan;
-            try {
-                plan = scanner.plan(null, range);
-            } catch (dev.pdpipeline.processor.replay.ReplaySettingException e) {
-                throw new InvalidSettingException(e.getMessage());
-            }
+            // a missing topic is a ReplaySettingException naming `variable`: exit 3 (ConfigErrorHandler)
+            RawTopicScanner.Plan plan = scanner.plan(null, range);
             scanner.scan(plan, r -> {
                 if (range.contains(r.timestamp())) {
                     sink.accept(r);
