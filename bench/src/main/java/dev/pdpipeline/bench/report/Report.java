@@ -83,6 +83,10 @@ public final class Report {
         root.put("startedAt", startedAt.toString());
         root.put("finishedAt", Instant.now().toString());
         root.set("machine", Machine.describe());
+        ObjectNode broker = dev.pdpipeline.bench.kafka.BenchKafka.lastRun();
+        if (broker != null && !Instant.parse(broker.path("startedAt").asText()).isBefore(startedAt)) {
+            root.set("broker", broker);
+        }
         ObjectNode load = root.putObject("loadAverage");
         load.set("start", toArray(loadAtStart));
         load.set("end", toArray(Machine.loadAverage()));

@@ -74,17 +74,7 @@ final class Harness {
 
     /** The limit of the HTTP layer: the same Javalin/Jetty, the same route, 202 without any work. */
     static Javalin startNoopServer(long maxBodyBytes) {
-        Javalin app = Javalin.create(config -> {
-            config.startup.showJavalinBanner = false;
-            config.startup.showOldJavalinVersionWarning = false;
-            config.http.maxRequestSize = maxBodyBytes;
-            config.routes.post(WEBHOOK_PATH, ctx -> {
-                ctx.bodyAsBytes();
-                ctx.status(202).contentType("application/json").result("{\"status\":\"accepted\"}");
-            });
-        });
-        app.start("127.0.0.1", 0);
-        return app;
+        return dev.pdpipeline.bench.load.NoopServer.start(maxBodyBytes, 0);
     }
 
     /** One open-loop run, with the client's and the process's CPU use over it. */

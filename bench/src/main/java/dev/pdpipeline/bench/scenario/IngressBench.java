@@ -3,41 +3,55 @@ package dev.pdpipeline.bench.scenario;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pdpipeline.bench.kafka.BenchKafka;
 import dev.pdpipeline.bench.kafka.BenchTriggers;
+import dev.pdpipeline.bench.load.Deliveries;
 import dev.pdpipeline.bench.load.HttpTarget;
+import dev.pdpipeline.bench.load.NoopServer;
 import dev.pdpipeline.bench.load.OpenLoop;
 import dev.pdpipeline.bench.load.Payloads;
 import dev.pdpipeline.bench.load.PooledHttpClient;
+import dev.pdpipeline.bench.load.ProducerLoop;
+import dev.pdpipeline.bench.load.Wrk;
+import dev.pdpipeline.bench.process.ChildJvm;
+import dev.pdpipeline.bench.process.ParentWatch;
 import dev.pdpipeline.bench.report.Latency;
 import dev.pdpipeline.bench.report.Report;
 import dev.pdpipeline.common.json.Json;
 import dev.pdpipeline.common.trigger.SecretFingerprint;
 import dev.pdpipeline.ingress.IngressConfig;
-import dev.pdpipeline.ingress.IngressService;
-import dev.pdpipeline.ingress.publish.KafkaWebhookPublisher;
-import dev.pdpipeline.ingress.publish.RawDelivery;
-import io.javalin.Javalin;
+import dev.pdpipeline.launcher.Pipeline;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * Ingress throughput and latency, beside its two limits measured with the same generator in the
- * same run: the same Javalin server answering 202 without verifying or publishing, and the Kafka
- * producer alone publishing the same payloads with the ingress's own producer settings.
+ * The ingress's maximum throughput and its latency at fixed rates, beside its two limits measured
+ * in the same run: the same Javalin/Jetty route answering 202 without any work (no-op server), and
+ * the ingress's own publisher publishing the same deliveries with as many in flight (producer
+ * loop). The ingress, the no-op server, the producer loop and the broker each run in a JVM of
+ * their own; the ingress runs as users run it (the launcher's {@code ingress} command, configured
+ * by its environment variables, at its default log level). Maximum throughput comes from
+ * {@code wrk} (an external, closed-loop generator cycling through pre-signed deliveries); latency
+ * at fixed rates from the open-loop generator ({@link OpenLoop}).
  */
 @Command(name = "ingress", mixinStandardHelpOptions = true,
-        description = "Max sustainable rate and latency of the ingress vs a no-op server and the bare producer.")
+        description = "Max throughput (wrk) and fixed-rate latency of the ingress vs a no-op server and the producer loop.")
 public final class IngressBench implements Callable<Integer> {
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IngressBench.class);
@@ -45,82 +59,165 @@ public final class IngressBench implements Callable<Integer> {
     static final String NOOP = "noop-server";
     static final String INGRESS = "ingress";
     static final String PRODUCER = "producer-only";
+    /** The concurrency the ratio's target is set at. */
+    static final int HEADLINE_CONNECTIONS = 64;
 
     @Mixin
     CommonOptions common = new CommonOptions();
 
+    @Option(names = "--connections", split = ",", defaultValue = "64",
+            description = "Connections (wrk) and publishes in flight (producer loop) of the max-throughput runs,"
+                    + " e.g. 16,64 (default: ${DEFAULT-VALUE}).")
+    List<Integer> connections;
+
+    @Option(names = "--duration-seconds", defaultValue = "15",
+            description = "Length of each max-throughput run, after the warm-up (default: ${DEFAULT-VALUE}).")
+    int durationSeconds;
+
+    @Option(names = "--warmup-seconds", defaultValue = "5",
+            description = "Warm-up of each subject before its first measured run (JIT), not reported (default: ${DEFAULT-VALUE}).")
+    double warmupSeconds;
+
     @Option(names = "--rates", split = ",", defaultValue = "500,1000",
-            description = "Fixed rates (events/s) to report latency at, for every subject (default: ${DEFAULT-VALUE}).")
+            description = "Fixed rates (events/s) of the open-loop latency runs against the no-op server and the"
+                    + " ingress (default: ${DEFAULT-VALUE}; an empty value: none).")
     List<Double> rates;
 
-    @Option(names = "--seconds", defaultValue = "5", description = "Length of each fixed-rate run.")
+    @Option(names = "--seconds", defaultValue = "5", description = "Length of each fixed-rate run (default: ${DEFAULT-VALUE}).")
     double seconds;
 
-    @Option(names = "--step-seconds", defaultValue = "3", description = "Length of each step of the rate search.")
-    double stepSeconds;
+    @Option(names = "--half-max", defaultValue = "true", negatable = true, fallbackValue = "true",
+            description = "Also measure the ingress's latency at half its max throughput (default: ${DEFAULT-VALUE}).")
+    boolean halfMax;
 
-    @Option(names = "--start-rate", defaultValue = "500", description = "First rate of the search; doubled per step.")
-    double startRate;
+    @Option(names = "--open-loop-connections", defaultValue = "64",
+            description = "Most requests in flight of the open-loop generator (default: ${DEFAULT-VALUE}).")
+    int openLoopConnections;
 
-    @Option(names = "--max-rate", defaultValue = "40000", description = "The search stops here.")
-    double maxRate;
-
-    @Option(names = "--refine", defaultValue = "2", description = "Bisection steps after the doubling.")
-    int refine;
-
-    @Option(names = "--p99-bound-ms", defaultValue = "50", description = "Sustainable means p99 at most this.")
-    double p99BoundMs;
-
-    @Option(names = "--connections", defaultValue = "64", description = "Most requests (connections) in flight.")
-    int connections;
-
-    @Option(names = "--jdk-client", description = "Use java.net.http.HttpClient instead of the minimal pooled client.")
+    @Option(names = "--jdk-client", description = "Open loop: java.net.http.HttpClient instead of the minimal pooled client.")
     boolean jdkClient;
 
-    @Option(names = "--warmup-seconds", defaultValue = "5", description = "Warm-up per subject (JIT), not reported.")
-    double warmupSeconds;
+    @Option(names = "--deliveries", defaultValue = "1000",
+            description = "Distinct pre-signed deliveries the generators cycle through (default: ${DEFAULT-VALUE}).")
+    int deliveryCount;
+
+    @Option(names = "--wrk", description = "Path of wrk (default: found on the PATH).")
+    String wrkPath;
+
+    @Option(names = "--wrk-threads", defaultValue = "2", description = "wrk threads (default: ${DEFAULT-VALUE}).")
+    int wrkThreads;
+
+    @Option(names = "--subject-heap", defaultValue = "1g",
+            description = "-Xmx of the ingress, no-op server and producer loop JVMs (default: ${DEFAULT-VALUE}).")
+    String subjectHeap;
+
+    @Option(names = "--subject-jvm-options", defaultValue = "",
+            description = "More JVM options of those JVMs, space-separated (e.g. a JFR recording).")
+    String subjectJvmOptions;
+
+    @Option(names = "--ingress-log-level", defaultValue = "INFO",
+            description = "LOG_LEVEL of the ingress (default: ${DEFAULT-VALUE}, as users run it).")
+    String ingressLogLevel;
 
     @Option(names = "--subjects", split = ",", defaultValue = NOOP + "," + INGRESS + "," + PRODUCER,
             description = "Which subjects to measure (default: ${DEFAULT-VALUE}).")
     List<String> subjects;
 
-    private Payloads payloads;
     private String secret;
 
     @Override
     public Integer call() {
-        Report report = new Report("ingress", List.of("subject", "phase", "rate/s", "achieved/s", "ok", "failed",
-                "p50 ms", "p99 ms", "p99.9 ms", "max ms", "client us/req", "client cores", "process cores"));
+        Wrk wrk;
+        try {
+            wrk = Wrk.find(wrkPath);
+        } catch (IllegalStateException e) {
+            System.err.println("bench ingress: " + e.getMessage());
+            return 2;
+        }
+        for (String s : subjects) {
+            if (!List.of(NOOP, INGRESS, PRODUCER).contains(s)) {
+                System.err.println("bench ingress: unknown subject '" + s + "'; known: " + NOOP + ", " + INGRESS + ", "
+                        + PRODUCER);
+                return 2;
+            }
+        }
+        Report report = new Report("ingress", List.of("subject", "phase", "conns", "rate/s", "req/s", "ok", "failed",
+                "p50 ms", "p99 ms", "p99.9 ms", "max ms", "subject cores", "subject rss MiB"));
         ObjectNode params = report.parameters();
+        params.put("connections", connections.toString());
+        params.put("durationSeconds", durationSeconds);
+        params.put("warmupSeconds", warmupSeconds);
         params.put("fixedRates", rates.toString());
         params.put("fixedSeconds", seconds);
-        params.put("stepSeconds", stepSeconds);
-        params.put("startRate", startRate);
-        params.put("p99BoundMs", p99BoundMs);
-        params.put("connections", connections);
+        params.put("openLoopConnections", openLoopConnections);
+        params.put("deliveries", deliveryCount);
         params.put("payloadBytes", common.payloadBytes);
+        params.put("maxThroughputGenerator", "wrk " + wrk.executable() + ", " + wrkThreads
+                + " threads, script wrk/deliveries.lua (closed loop, keep-alive)");
         params.put("client", (jdkClient ? "java.net.http.HttpClient, HTTP/1.1, async, "
-                : "minimal HTTP/1.1 client (PooledHttpClient), keep-alive, blocking, ") + connections + " connections");
-        params.put("ingressRequestLogging", "WARN (per-request INFO log off)");
-        payloads = new Payloads(common.seed, common.minBytes(), common.maxBytes());
+                : "minimal HTTP/1.1 client (PooledHttpClient), keep-alive, blocking, ") + openLoopConnections
+                + " connections (fixed-rate runs)");
+        params.put("subjectHeap", subjectHeap);
+        params.put("ingressLogLevel", ingressLogLevel);
+        params.put("ingressRun", "the launcher's ingress command (" + launcherDescription() + ") in a JVM of its own");
         secret = Harness.newSecret();
-        Map<String, Double> maxRates = new LinkedHashMap<>();
-        Map<String, Harness.Measured> halfMax = new LinkedHashMap<>();
         Path work = Harness.tempDir("bench-ingress-");
-        try (BenchKafka kafka = BenchKafka.start(common.bootstrap)) {
-            params.put("broker", kafka.isEmbedded() ? "embedded (same JVM)" : kafka.bootstrapServers());
+        Map<String, Map<Integer, Wrk.Result>> max = new LinkedHashMap<>();
+        Map<Integer, Harness.Measured> half = new HashMap<>();
+        try (BenchKafka kafka = common.kafka()) {
+            params.put("broker", kafka.describe());
             Path triggers = BenchTriggers.write(work.resolve("triggers"), List.of(
                     new BenchTriggers.Spec("bench-ingress", "bench-agent", 1, List.of("incident.triggered"), null)));
+            Payloads payloads = new Payloads(common.seed, common.minBytes(), common.maxBytes());
+            List<Deliveries.Delivery> deliveries = Deliveries.signed(payloads, deliveryCount, secret);
+            Path deliveriesFile = Deliveries.write(work.resolve("deliveries.tsv"), deliveries);
+            Path script = Wrk.writeScript(work);
+            HttpTarget.Request[] requests = deliveries.stream()
+                    .map(d -> new HttpTarget.Request(d.body(), d.signature(), d.webhookId()))
+                    .toArray(HttpTarget.Request[]::new);
+            Map<String, String> secrets = Map.of(BenchTriggers.SECRET_VAR + 1, secret);
             Harness.asGenerator(() -> {
                 for (String subject : subjects) {
-                    try (Subject s = open(subject, kafka, triggers)) {
-                        double max = search(s, report);
-                        maxRates.put(subject, max);
-                        for (double rate : rates) {
-                            fixed(s, rate, "fixed", report);
+                    if (subject.equals(PRODUCER)) {
+                        Map<Integer, Wrk.Result> results = new LinkedHashMap<>();
+                        for (int c : connections) {
+                            results.put(c, producerLoop(kafka, triggers, secrets, deliveriesFile, c, work, report));
                         }
-                        if (subject.equals(INGRESS) && max > 0) {
-                            halfMax.put(subject, fixed(s, Math.max(1, Math.floor(max / 2)), "half-max", report));
+                        max.put(subject, results);
+                        continue;
+                    }
+                    try (Server server = subject.equals(INGRESS)
+                            ? startIngress(kafka, triggers, secrets, work)
+                            : startNoop(work)) {
+                        ChildJvm child = server.child();
+                        int port = server.port();
+                        String url = "http://127.0.0.1:" + port + NoopServer.WEBHOOK_PATH;
+                        int warm = (int) Math.ceil(warmupSeconds);
+                        if (warm > 0) {
+                            int c = connections.stream().mapToInt(Integer::intValue).max().orElse(HEADLINE_CONNECTIONS);
+                            wrk.run(script, deliveriesFile, url, c, wrkThreads, warm,
+                                    work.resolve(subject + "-warmup-wrk.log"));
+                        }
+                        Map<Integer, Wrk.Result> results = new LinkedHashMap<>();
+                        for (int c : connections) {
+                            long cpu = child.cpuNanos();
+                            long t0 = System.nanoTime();
+                            Wrk.Result r = wrk.run(script, deliveriesFile, url, c, wrkThreads, durationSeconds,
+                                    work.resolve(subject + "-c" + c + "-wrk.log"));
+                            double cores = cores(child.cpuNanos() - cpu, System.nanoTime() - t0, cpu);
+                            results.put(c, r);
+                            maxRow(report, subject, r, cores, child.rssKb());
+                        }
+                        max.put(subject, results);
+                        try (PooledOrJdk client = new PooledOrJdk(port, requests)) {
+                            for (double rate : rates) {
+                                fixed(child, client, subject, rate, "fixed", report);
+                            }
+                            if (halfMax && subject.equals(INGRESS)) {
+                                Wrk.Result headline = headline(results);
+                                double rate = Math.max(1, Math.floor(headline.okPerSecond() / 2));
+                                half.put(headline.connections(), fixed(child, client, subject, rate, "half-max", report));
+                            }
                         }
                     }
                 }
@@ -128,182 +225,186 @@ public final class IngressBench implements Callable<Integer> {
         } finally {
             Harness.deleteQuietly(work);
         }
-        ObjectNode max = Json.mapper().createObjectNode();
-        maxRates.forEach(max::put);
-        report.json().set("maxSustainableRate", max);
-        Double noop = maxRates.get(NOOP);
-        Double ingress = maxRates.get(INGRESS);
-        Double producer = maxRates.get(PRODUCER);
-        if (noop != null && ingress != null && noop > 0) {
-            report.ratio("ingressVsNoopServer", ingress / noop, 0.7,
-                    "ingress max sustainable rate / no-op Javalin server's (target >= 0.7)");
-        }
-        if (producer != null && ingress != null && producer > 0) {
-            report.ratio("ingressVsProducerOnly", ingress / producer, null,
-                    "ingress max sustainable rate / bare producer's (same payloads, same settings)");
-        }
-        Harness.Measured half = halfMax.get(INGRESS);
-        if (half != null) {
-            report.bound("ingressP99AtHalfMaxMs", Latency.ms(half.run().latency(), 99), 20,
-                    "ingress p99 at half its max sustainable rate (" + half.run().targetRate() + "/s), target <= 20 ms");
-        }
-        report.note("sustainable = no failure, p99 <= " + p99BoundMs + " ms and >= 95% of the rate achieved; "
-                + "latency is measured from each request's intended send time (no coordinated omission)");
+        ratios(report, max, half);
+        report.note("max = wrk, closed loop: each connection sends its next request when the answer came; req/s"
+                + " counts answers below 400 over the run (after a " + warmupSeconds + " s warm-up per subject);"
+                + " the producer loop waits for each acknowledgement with as many publishes in flight");
+        report.note("limit = 1/(1/no-op + 1/producer loop) at the same concurrency: what the machine allows for"
+                + " 'read an HTTP body, then publish it and wait for the ack'");
+        report.note("fixed = open loop at a fixed rate, latency from each request's intended send time (no"
+                + " coordinated omission)");
         report.finish(common.out, System.out);
         return 0;
     }
 
-    /** Doubles the rate until a step is not sustainable, then bisects; returns the best sustainable rate. */
-    private double search(Subject s, Report report) {
-        int warm = (int) Math.max(1, Math.min(startRate, 1000) * warmupSeconds);
-        s.prepare(warm);
-        Harness.measure(Math.min(startRate, 1000), warm, s.target());
-        double pass = 0;
-        double fail = Double.NaN;
-        for (double rate = startRate; rate <= maxRate; rate *= 2) {
-            if (run(s, rate, stepSeconds, "search", report).run().sustainable(p99BoundMs)) {
-                pass = rate;
-            } else {
-                fail = rate;
-                break;
+    private void ratios(Report report, Map<String, Map<Integer, Wrk.Result>> max, Map<Integer, Harness.Measured> half) {
+        ObjectNode maxJson = report.json().putObject("maxThroughput");
+        max.forEach((subject, byConnections) -> {
+            ObjectNode s = maxJson.putObject(subject);
+            byConnections.forEach((c, r) -> s.put(Integer.toString(c), Latency.round(r.okPerSecond())));
+        });
+        Map<Integer, Wrk.Result> noop = max.getOrDefault(NOOP, Map.of());
+        Map<Integer, Wrk.Result> ingress = max.getOrDefault(INGRESS, Map.of());
+        Map<Integer, Wrk.Result> producer = max.getOrDefault(PRODUCER, Map.of());
+        ObjectNode limitJson = report.json().putObject("limit");
+        for (int c : connections) {
+            Wrk.Result n = noop.get(c);
+            Wrk.Result i = ingress.get(c);
+            Wrk.Result p = producer.get(c);
+            boolean headline = c == headlineConnections();
+            String suffix = headline ? "" : "At" + c;
+            if (n != null && p != null && n.okPerSecond() > 0 && p.okPerSecond() > 0) {
+                double limit = 1 / (1 / n.okPerSecond() + 1 / p.okPerSecond());
+                limitJson.put(Integer.toString(c), Latency.round(limit));
+                if (i != null) {
+                    report.ratio("ingressVsLimit" + suffix, i.okPerSecond() / limit, headline ? 0.9 : null,
+                            "ingress req/s / (1/(1/no-op + 1/producer loop)) at " + c + " connections"
+                                    + (headline ? " (target >= 0.9)" : ""));
+                }
+            }
+            if (n != null && i != null && n.okPerSecond() > 0) {
+                report.ratio("ingressVsNoopServer" + suffix, i.okPerSecond() / n.okPerSecond(), headline ? 0.7 : null,
+                        "ingress req/s / no-op Javalin server's at " + c + " connections" + (headline
+                                ? " (target >= 0.7)" : ""));
+            }
+            if (p != null && i != null && p.okPerSecond() > 0) {
+                report.ratio("ingressVsProducerOnly" + suffix, i.okPerSecond() / p.okPerSecond(), null,
+                        "ingress req/s / producer loop's (same deliveries, same publisher) at " + c + " in flight");
             }
         }
-        while (pass == 0 && !Double.isNaN(fail) && fail / 2 >= 10) {
-            double rate = Math.floor(fail / 2);
-            if (run(s, rate, stepSeconds, "search", report).run().sustainable(p99BoundMs)) {
-                pass = rate;
-            } else {
-                fail = rate;
-            }
+        Harness.Measured h = half.get(headlineConnections());
+        if (h != null) {
+            report.bound("ingressP99AtHalfMaxMs", Latency.ms(h.run().latency(), 99), 20,
+                    "ingress p99 at half its max throughput (" + h.run().targetRate() + "/s, open loop), target <= 20 ms");
         }
-        for (int i = 0; i < refine && !Double.isNaN(fail); i++) {
-            double rate = Math.floor(Math.sqrt(pass * fail));
-            if (pass == 0 || rate == pass || rate == fail) {
-                break;
-            }
-            if (run(s, rate, stepSeconds, "search", report).run().sustainable(p99BoundMs)) {
-                pass = rate;
-            } else {
-                fail = rate;
-            }
-        }
-        return pass;
     }
 
-    private Harness.Measured fixed(Subject s, double rate, String phase, Report report) {
-        return run(s, rate, seconds, phase, report);
+    /** 64 when measured, else the largest concurrency measured. */
+    private int headlineConnections() {
+        return connections.contains(HEADLINE_CONNECTIONS) ? HEADLINE_CONNECTIONS
+                : connections.stream().mapToInt(Integer::intValue).max().orElse(HEADLINE_CONNECTIONS);
     }
 
-    private Harness.Measured run(Subject s, double rate, double runSeconds, String phase, Report report) {
-        int count = (int) Math.max(1, Math.round(rate * runSeconds));
-        s.prepare(count);
-        Harness.Measured m = Harness.measure(rate, count, s.target());
+    private Wrk.Result headline(Map<Integer, Wrk.Result> results) {
+        return results.get(headlineConnections());
+    }
+
+    private static double cores(long cpuNanos, long wallNanos, long before) {
+        return before < 0 || cpuNanos < 0 ? -1 : Latency.round((double) cpuNanos / wallNanos);
+    }
+
+    private Wrk.Result producerLoop(BenchKafka kafka, Path triggers, Map<String, String> secrets, Path deliveriesFile,
+            int concurrency, Path work, Report report) {
+        Map<String, String> env = ingressEnv(kafka, triggers, secrets, 0, 0);
+        env.put("RAW_TOPIC", kafka.unique("raw-producer-only"));
+        try (ChildJvm child = ChildJvm.builder("producer-loop").heap(subjectHeap).jvmOptions(subjectJvmOptions)
+                .env(env).log(work.resolve("producer-loop-c" + concurrency + ".log"))
+                .main(ProducerLoop.class.getName(), deliveriesFile.toString(), Integer.toString(concurrency),
+                        Double.toString(warmupSeconds), Integer.toString(durationSeconds),
+                        SecretFingerprint.of(secret))
+                .start()) {
+            String line = child.awaitLine(ProducerLoop.RESULT_PREFIX,
+                    Duration.ofSeconds((long) (120 + warmupSeconds + durationSeconds)));
+            long rss = child.peakRssKb();
+            long cpu = child.cpuNanos();
+            Map<String, Double> f = new HashMap<>();
+            for (String part : line.split("\\s+")) {
+                int eq = part.indexOf('=');
+                if (eq > 0) {
+                    f.put(part.substring(0, eq), Double.parseDouble(part.substring(eq + 1)));
+                }
+            }
+            long ok = f.get("requests").longValue();
+            long errors = f.get("errors").longValue();
+            Wrk.Result r = new Wrk.Result(concurrency, ok + errors, f.get("seconds"), errors, 0, 0, 0, 0,
+                    f.get("p50us") / 1000, f.get("p90us") / 1000, f.get("p99us") / 1000, f.get("p999us") / 1000,
+                    f.get("maxus") / 1000, f.get("meanus") / 1000);
+            // the whole JVM's life (start, warm-up, run): an upper bound of the run's own share
+            double cores = cpu < 0 ? -1 : Latency.round(cpu / 1e9 / (warmupSeconds + durationSeconds + 2));
+            maxRow(report, PRODUCER, r, cores, rss);
+            return r;
+        }
+    }
+
+    private void maxRow(Report report, String subject, Wrk.Result r, double cores, long rssKb) {
+        ObjectNode row = Json.mapper().createObjectNode();
+        row.put("subject", subject);
+        row.put("phase", "max");
+        row.put("generator", subject.equals(PRODUCER) ? "producer loop" : "wrk");
+        row.put("connections", r.connections());
+        row.put("seconds", Latency.round(r.seconds()));
+        row.put("requests", r.requests());
+        row.put("ok", r.requests() - r.non2xx());
+        row.put("non2xx", r.non2xx());
+        row.put("socketErrors", r.socketErrors());
+        row.put("requestsPerSecond", Latency.round(r.requestsPerSecond()));
+        row.put("okPerSecond", Latency.round(r.okPerSecond()));
+        ObjectNode latency = row.putObject("latency");
+        latency.put("p50Ms", r.p50Ms());
+        latency.put("p90Ms", r.p90Ms());
+        latency.put("p99Ms", r.p99Ms());
+        latency.put("p999Ms", r.p999Ms());
+        latency.put("maxMs", r.maxMs());
+        latency.put("meanMs", r.meanMs());
+        row.put("subjectCores", cores);
+        row.put("subjectRssKb", rssKb);
+        LOG.info("{} max at {} connections: {} ok/s, {} failed, p99 {} ms", subject, r.connections(),
+                Math.round(r.okPerSecond()), r.non2xx() + r.socketErrors(), r.p99Ms());
+        report.row(row, subject, "max", r.connections(), "-", Math.round(r.okPerSecond()), r.requests() - r.non2xx(),
+                r.non2xx() + r.socketErrors(), r.p50Ms(), r.p99Ms(), r.p999Ms(), r.maxMs(), cores, rssKb / 1024);
+    }
+
+    private Harness.Measured fixed(ChildJvm child, PooledOrJdk client, String subject, double rate, String phase,
+            Report report) {
+        int count = (int) Math.max(1, Math.round(rate * seconds));
+        long cpu = child.cpuNanos();
+        long t0 = System.nanoTime();
+        Harness.Measured m = Harness.measure(rate, count, client.target);
+        double cores = cores(child.cpuNanos() - cpu, System.nanoTime() - t0, cpu);
         OpenLoop.Run r = m.run();
         ObjectNode row = Json.mapper().createObjectNode();
-        LOG.info("{} {} at {}/s: {} ok, {} failed, p99 {} ms{}", s.name(), phase, rate, r.ok(),
-                r.failed() + r.unfinished(), Harness.p(r.latency(), 99), r.sustainable(p99BoundMs) ? "" : " (not sustainable)");
-        row.put("subject", s.name());
+        LOG.info("{} {} at {}/s: {} ok, {} failed, p99 {} ms", subject, phase, rate, r.ok(), r.failed() + r.unfinished(),
+                Harness.p(r.latency(), 99));
+        row.put("subject", subject);
         row.put("phase", phase);
+        row.put("generator", "open loop");
+        row.put("connections", openLoopConnections);
         row.put("targetRate", rate);
         row.put("achievedRate", Latency.round(r.achievedRate()));
         row.put("sent", r.sent());
         row.put("ok", r.ok());
         row.put("failed", r.failed());
         row.put("unfinished", r.unfinished());
-        row.put("sustainable", r.sustainable(p99BoundMs));
+        row.put("sustainable", r.sustainable(50));
         row.put("maxSendLagMs", Latency.round(r.maxSendLagMs()));
         row.set("latency", Latency.summary(r.latency()));
         row.put("clientMicrosPerRequest", Latency.round(m.clientMicrosPerRequest()));
         row.put("clientCores", Latency.round(m.clientCores()));
-        row.put("processCores", Latency.round(m.processCores()));
-        report.row(row, s.name(), phase + (r.sustainable(p99BoundMs) ? "" : " (x)"), (long) rate,
-                Math.round(r.achievedRate()), r.ok(), r.failed() + r.unfinished(), Harness.p(r.latency(), 50),
-                Harness.p(r.latency(), 99), Harness.p(r.latency(), 99.9), Latency.round(Latency.maxMs(r.latency())),
-                Latency.round(m.clientMicrosPerRequest()), Latency.round(m.clientCores()),
-                Latency.round(m.processCores()));
+        row.put("subjectCores", cores);
+        row.put("subjectRssKb", child.rssKb());
+        report.row(row, subject, phase, openLoopConnections, (long) rate, Math.round(r.achievedRate()), r.ok(),
+                r.failed() + r.unfinished(), Harness.p(r.latency(), 50), Harness.p(r.latency(), 99),
+                Harness.p(r.latency(), 99.9), Latency.round(Latency.maxMs(r.latency())), cores, child.rssKb() / 1024);
         return m;
     }
 
-    private Subject open(String name, BenchKafka kafka, Path triggers) {
-        Map<String, String> secrets = Map.of(BenchTriggers.SECRET_VAR + 1, secret);
-        switch (name) {
-            case NOOP: {
-                Javalin app = Harness.startNoopServer(IngressConfig.DEFAULT_MAX_BODY_BYTES);
-                return new HttpSubject(name, app.port(), app::stop);
-            }
-            case INGRESS: {
-                IngressService ingress = Harness.startIngress(kafka, triggers, secrets, kafka.unique("raw"));
-                return new HttpSubject(name, ingress.port(), ingress::close);
-            }
-            case PRODUCER: {
-                String topic = kafka.unique("raw-producer-only");
-                kafka.createTopics(IngressConfig.DEFAULT_RAW_TOPIC_PARTITIONS, topic);
-                Properties pass = new Properties();
-                pass.put("bootstrap.servers", kafka.bootstrapServers());
-                KafkaWebhookPublisher publisher = KafkaWebhookPublisher.create(pass, topic,
-                        Duration.ofMillis(IngressConfig.DEFAULT_PUBLISH_TIMEOUT_MS), IngressConfig.DEFAULT_MAX_BODY_BYTES);
-                return new ProducerSubject(publisher, List.of(SecretFingerprint.of(secret)));
-            }
-            default:
-                throw new IllegalArgumentException("unknown subject '" + name + "'; known: " + NOOP + ", " + INGRESS
-                        + ", " + PRODUCER);
-        }
-    }
-
-    /** Something the generator drives; {@link #prepare} builds the distinct events of the next run. */
-    private abstract class Subject implements AutoCloseable {
-        volatile Payloads.Event[] events = new Payloads.Event[0];
-        volatile HttpTarget.Request[] requests = new HttpTarget.Request[0];
-
-        abstract String name();
-
-        abstract OpenLoop.Target target();
-
-        void prepare(int count) {
-            Payloads.Event[] e = new Payloads.Event[count];
-            HttpTarget.Request[] r = new HttpTarget.Request[count];
-            for (int i = 0; i < count; i++) {
-                e[i] = payloads.next("incident.triggered", "P1");
-                r[i] = new HttpTarget.Request(e[i].body(), Payloads.sign(e[i].body(), secret), "W" + e[i].eventId());
-            }
-            events = e;
-            requests = r;
-        }
-
-        @Override
-        public abstract void close();
-    }
-
-    private final class HttpSubject extends Subject {
-        private final String name;
-        private final OpenLoop.Target target;
+    /** The open-loop client of the fixed-rate runs, cycling through the same deliveries. */
+    private final class PooledOrJdk implements AutoCloseable {
+        final OpenLoop.Target target;
         private final AutoCloseable client;
-        private final Runnable stop;
 
-        HttpSubject(String name, int port, Runnable stop) {
-            this.name = name;
-            this.stop = stop;
+        PooledOrJdk(int port, HttpTarget.Request[] requests) {
             if (jdkClient) {
-                HttpTarget http = new HttpTarget(URI.create("http://127.0.0.1:" + port + Harness.WEBHOOK_PATH),
-                        connections, 202, i -> requests[i]);
+                HttpTarget http = new HttpTarget(URI.create("http://127.0.0.1:" + port + NoopServer.WEBHOOK_PATH),
+                        openLoopConnections, 202, i -> requests[i % requests.length]);
                 this.target = http;
                 this.client = http;
             } else {
-                PooledHttpClient pooled = new PooledHttpClient("127.0.0.1", port, Harness.WEBHOOK_PATH, connections, 202,
-                        i -> requests[i]);
+                PooledHttpClient pooled = new PooledHttpClient("127.0.0.1", port, NoopServer.WEBHOOK_PATH,
+                        openLoopConnections, 202, i -> requests[i % requests.length]);
                 this.target = pooled;
                 this.client = pooled;
             }
-        }
-
-        @Override
-        String name() {
-            return name;
-        }
-
-        @Override
-        OpenLoop.Target target() {
-            return target;
         }
 
         @Override
@@ -313,37 +414,124 @@ public final class IngressBench implements Callable<Integer> {
             } catch (Exception e) {
                 // closing the load client cannot fail in a way that matters here
             }
-            stop.run();
         }
     }
 
-    private final class ProducerSubject extends Subject {
-        private final KafkaWebhookPublisher publisher;
-        private final List<String> fingerprints;
+    private Map<String, String> ingressEnv(BenchKafka kafka, Path triggers, Map<String, String> secrets, int port,
+            int managementPort) {
+        Map<String, String> env = new HashMap<>(secrets);
+        env.putAll(kafka.clientEnv());
+        env.put(IngressConfig.TRIGGERS_PATH, triggers.toString());
+        env.put(IngressConfig.INGRESS_HOST, "127.0.0.1");
+        env.put(IngressConfig.INGRESS_PORT, Integer.toString(port));
+        env.put(IngressConfig.MANAGEMENT_HOST, "127.0.0.1");
+        env.put(IngressConfig.MANAGEMENT_PORT, Integer.toString(managementPort));
+        env.put(IngressConfig.READINESS_CHECK_INTERVAL_MS, "200");
+        env.put("LOG_LEVEL", ingressLogLevel);
+        return env;
+    }
 
-        ProducerSubject(KafkaWebhookPublisher publisher, List<String> fingerprints) {
-            this.publisher = publisher;
-            this.fingerprints = new ArrayList<>(fingerprints);
+    /** {@code pipeline ingress} in a JVM of its own, ready (its /health/ready answers 200). */
+    private Server startIngress(BenchKafka kafka, Path triggers, Map<String, String> secrets, Path work) {
+        int port = freePort();
+        int management = freePort();
+        Map<String, String> env = ingressEnv(kafka, triggers, secrets, port, management);
+        env.put("RAW_TOPIC", kafka.unique("raw"));
+        ChildJvm.Builder builder = ChildJvm.builder(INGRESS).heap(subjectHeap).jvmOptions(subjectJvmOptions).env(env)
+                .log(work.resolve("ingress.log"));
+        String jar = launcherJar();
+        if (jar != null) {
+            // the launcher's jar first: its logback.xml is the one users get
+            builder.classPath(jar + File.pathSeparator + codeSource(ParentWatch.class));
         }
-
-        @Override
-        String name() {
-            return PRODUCER;
+        ChildJvm child = builder.main(Pipeline.class.getName(), "ingress").start();
+        try {
+            awaitReady(child, management);
+        } catch (RuntimeException e) {
+            child.close();
+            throw e;
         }
+        return new Server(child, port);
+    }
 
-        @Override
-        OpenLoop.Target target() {
-            return i -> {
-                Payloads.Event e = events[i];
-                CompletableFuture<Boolean> done = publisher.publish(new RawDelivery(e.incidentId(), e.body(),
-                        "W" + e.eventId(), "PSUBSCRIPTION1", Instant.now(), fingerprints)).thenApply(receipt -> true);
-                return done;
-            };
+    private Server startNoop(Path work) {
+        ChildJvm child = ChildJvm.builder(NOOP).heap(subjectHeap).jvmOptions(subjectJvmOptions)
+                .log(work.resolve("noop-server.log"))
+                .main(NoopServer.class.getName(), Long.toString(IngressConfig.DEFAULT_MAX_BODY_BYTES)).start();
+        try {
+            int port = Integer.parseInt(child.awaitLine(NoopServer.READY_PREFIX, Duration.ofSeconds(60)));
+            return new Server(child, port);
+        } catch (RuntimeException e) {
+            child.close();
+            throw e;
         }
+    }
 
+    /** An HTTP subject in its own JVM, and the port it listens on. */
+    private record Server(ChildJvm child, int port) implements AutoCloseable {
         @Override
         public void close() {
-            publisher.close(Duration.ofSeconds(5));
+            child.close();
+        }
+    }
+
+    private static void awaitReady(ChildJvm child, int managementPort) {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/health/ready"))
+                .timeout(Duration.ofSeconds(2)).GET().build();
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (true) {
+            if (!child.isAlive()) {
+                throw new IllegalStateException("the ingress exited while starting" + child.tail());
+            }
+            try {
+                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the ingress", e);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the ingress was not ready within 120 s" + child.tail());
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the ingress", e);
+            }
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port", e);
+        }
+    }
+
+    /** The launcher's jar ({@code launcher/target/pipeline.jar}) when the launcher comes from one. */
+    private static String launcherJar() {
+        String location = codeSource(Pipeline.class);
+        return location != null && location.toLowerCase(Locale.ROOT).endsWith(".jar") ? location : null;
+    }
+
+    private static String launcherDescription() {
+        String jar = launcherJar();
+        return jar != null ? "java -cp " + Path.of(jar).getFileName() + " " + Pipeline.class.getName() + " ingress"
+                : Pipeline.class.getName() + " ingress";
+    }
+
+    private static String codeSource(Class<?> type) {
+        try {
+            return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (URISyntaxException | RuntimeException e) {
+            return null;
         }
     }
 }
