@@ -99,16 +99,34 @@ public final class ProducerLoop {
                     }, "producer-loop-" + t);
                     worker.start();
                 }
+                // this JVM's CPU over the measured window (the publishers' threads and the producers' I/O)
+                sleepUntil(measureFrom);
+                long cpuFrom = processCpuNanos();
+                sleepUntil(measureTo);
+                long cpuTo = processCpuNanos();
                 done.await();
+                double cores = cpuFrom < 0 ? -1 : (cpuTo - cpuFrom) / (seconds * 1e9);
                 Histogram all = new Histogram(60_000_000L, 3);
                 histograms.forEach(all::add);
                 System.out.printf(java.util.Locale.ROOT,
                         RESULT_PREFIX + "requests=%d errors=%d seconds=%.3f p50us=%d p90us=%d p99us=%d p999us=%d"
-                                + " maxus=%d meanus=%.1f%n", ok.get(), failed.get(), seconds,
+                                + " maxus=%d meanus=%.1f cores=%.3f%n", ok.get(), failed.get(), seconds,
                         all.getValueAtPercentile(50), all.getValueAtPercentile(90), all.getValueAtPercentile(99),
-                        all.getValueAtPercentile(99.9), all.getMaxValue(), all.getMean());
+                        all.getValueAtPercentile(99.9), all.getMaxValue(), all.getMean(), cores);
                 System.out.flush();
             }
         }
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        long left = nanoTime - System.nanoTime();
+        if (left > 0) {
+            TimeUnit.NANOSECONDS.sleep(left);
+        }
+    }
+
+    private static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os ? os.getProcessCpuTime() : -1;
     }
 }

@@ -77,6 +77,21 @@ public final class ChildJvm implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** Its exit status, once it has exited. */
+    public int exitValue() {
+        return process.exitValue();
+    }
+
+    /** SIGKILL, without a clean stop (fault injection); waits until it is gone. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Resident set size in KiB ({@code VmRSS}), or -1. */
     public long rssKb() {
         return Machine.processStatusKb(process.pid(), "VmRSS:");

@@ -306,7 +306,6 @@ public final class IngressBench implements Callable<Integer> {
             String line = child.awaitLine(ProducerLoop.RESULT_PREFIX,
                     Duration.ofSeconds((long) (120 + warmupSeconds + durationSeconds)));
             long rss = child.peakRssKb();
-            long cpu = child.cpuNanos();
             Map<String, Double> f = new HashMap<>();
             for (String part : line.split("\\s+")) {
                 int eq = part.indexOf('=');
@@ -319,8 +318,7 @@ public final class IngressBench implements Callable<Integer> {
             Wrk.Result r = new Wrk.Result(concurrency, ok + errors, f.get("seconds"), errors, 0, 0, 0, 0,
                     f.get("p50us") / 1000, f.get("p90us") / 1000, f.get("p99us") / 1000, f.get("p999us") / 1000,
                     f.get("maxus") / 1000, f.get("meanus") / 1000);
-            // the whole JVM's life (start, warm-up, run): an upper bound of the run's own share
-            double cores = cpu < 0 ? -1 : Latency.round(cpu / 1e9 / (warmupSeconds + durationSeconds + 2));
+            double cores = Latency.round(f.getOrDefault("cores", -1.0));
             maxRow(report, PRODUCER, r, cores, rss);
             return r;
         }
