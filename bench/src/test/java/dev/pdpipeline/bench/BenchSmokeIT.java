@@ -43,7 +43,7 @@ class BenchSmokeIT {
 
     @Test
     void ingressScenarioMeasuresEverySubjectWithWrkAndTheRatioToTheLimit() throws IOException {
-        JsonNode result = run("ingress", "--connections", "4", "--duration-seconds", "1", "--warmup-seconds", "0",
+        JsonNode result = run("ingress", "--connections", "4", "--duration-seconds", "2", "--warmup-seconds", "1",
                 "--rates", "40", "--seconds", "1", "--deliveries", "50", "--subject-heap", "256m",
                 "--ingress-log-level", "WARN");
 

@@ -61,6 +61,8 @@ public final class IngressBench implements Callable<Integer> {
     static final String PRODUCER = "producer-only";
     /** The concurrency the ratio's target is set at. */
     static final int HEADLINE_CONNECTIONS = 64;
+    /** Deliveries sent one at a time to each HTTP subject before any measured run. */
+    static final int PRIME = 20;
 
     @Mixin
     CommonOptions common = new CommonOptions();
@@ -89,6 +91,26 @@ public final class IngressBench implements Callable<Integer> {
     @Option(names = "--half-max", defaultValue = "true", negatable = true, fallbackValue = "true",
             description = "Also measure the ingress's latency at half its max throughput (default: ${DEFAULT-VALUE}).")
     boolean halfMax;
+
+    @Option(names = "--search", description = "Also search the max sustainable rate of the no-op server and the"
+            + " ingress with the open-loop generator (the scenario's method before wrk; JSON maxSustainableRate).")
+    boolean search;
+
+    @Option(names = "--step-seconds", defaultValue = "3", description = "--search: length of each step.")
+    double stepSeconds;
+
+    @Option(names = "--start-rate", defaultValue = "500", description = "--search: first rate; doubled per step.")
+    double startRate;
+
+    @Option(names = "--max-rate", defaultValue = "40000", description = "--search: the search stops here.")
+    double maxRate;
+
+    @Option(names = "--refine", defaultValue = "2", description = "--search: bisection steps after the doubling.")
+    int refine;
+
+    @Option(names = "--p99-bound-ms", defaultValue = "50",
+            description = "Sustainable (fixed-rate rows, --search) means p99 at most this (default: ${DEFAULT-VALUE}).")
+    double p99BoundMs;
 
     @Option(names = "--open-loop-connections", defaultValue = "64",
             description = "Most requests in flight of the open-loop generator (default: ${DEFAULT-VALUE}).")
@@ -164,6 +186,7 @@ public final class IngressBench implements Callable<Integer> {
         Path work = Harness.tempDir("bench-ingress-");
         Map<String, Map<Integer, Wrk.Result>> max = new LinkedHashMap<>();
         Map<Integer, Harness.Measured> half = new HashMap<>();
+        Map<String, Double> sustainable = new LinkedHashMap<>();
         try (BenchKafka kafka = common.kafka()) {
             params.put("broker", kafka.describe());
             Path triggers = BenchTriggers.write(work.resolve("triggers"), List.of(
@@ -192,6 +215,7 @@ public final class IngressBench implements Callable<Integer> {
                         ChildJvm child = server.child();
                         int port = server.port();
                         String url = "http://127.0.0.1:" + port + NoopServer.WEBHOOK_PATH;
+                        prime(port, requests);
                         int warm = (int) Math.ceil(warmupSeconds);
                         if (warm > 0) {
                             int c = connections.stream().mapToInt(Integer::intValue).max().orElse(HEADLINE_CONNECTIONS);
@@ -210,6 +234,9 @@ public final class IngressBench implements Callable<Integer> {
                         }
                         max.put(subject, results);
                         try (PooledOrJdk client = new PooledOrJdk(port, requests)) {
+                            if (search) {
+                                sustainable.put(subject, search(child, client, subject, report));
+                            }
                             for (double rate : rates) {
                                 fixed(child, client, subject, rate, "fixed", report);
                             }
@@ -226,6 +253,12 @@ public final class IngressBench implements Callable<Integer> {
             Harness.deleteQuietly(work);
         }
         ratios(report, max, half);
+        if (!sustainable.isEmpty()) {
+            ObjectNode json = report.json().putObject("maxSustainableRate");
+            sustainable.forEach(json::put);
+            report.note("search = open loop, rate doubled then bisected; sustainable = no failure, p99 <= "
+                    + p99BoundMs + " ms and >= 95% of the rate achieved");
+        }
         report.note("max = wrk, closed loop: each connection sends its next request when the answer came; req/s"
                 + " counts answers below 400 over the run (after a " + warmupSeconds + " s warm-up per subject);"
                 + " the producer loop waits for each acknowledgement with as many publishes in flight");
@@ -287,6 +320,27 @@ public final class IngressBench implements Callable<Integer> {
 
     private Wrk.Result headline(Map<Integer, Wrk.Result> results) {
         return results.get(headlineConnections());
+    }
+
+    /**
+     * Set-up, not warm-up: a few deliveries one at a time until each was answered 202, so that the
+     * first measured second does not include the producers' start (metadata, producer ids).
+     */
+    private void prime(int port, HttpTarget.Request[] requests) {
+        try (PooledHttpClient client = new PooledHttpClient("127.0.0.1", port, NoopServer.WEBHOOK_PATH, 1, 202,
+                i -> requests[i % requests.length])) {
+            for (int i = 0; i < PRIME; i++) {
+                if (!client.send(i).get(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the subject on port " + port + " did not answer a signed delivery"
+                            + " with 202");
+                }
+            }
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the subject on port " + port + " did not answer within 60 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     private static double cores(long cpuNanos, long wallNanos, long before) {
@@ -373,7 +427,7 @@ public final class IngressBench implements Callable<Integer> {
         row.put("ok", r.ok());
         row.put("failed", r.failed());
         row.put("unfinished", r.unfinished());
-        row.put("sustainable", r.sustainable(50));
+        row.put("sustainable", r.sustainable(p99BoundMs));
         row.put("maxSendLagMs", Latency.round(r.maxSendLagMs()));
         row.set("latency", Latency.summary(r.latency()));
         row.put("clientMicrosPerRequest", Latency.round(m.clientMicrosPerRequest()));
@@ -384,6 +438,50 @@ public final class IngressBench implements Callable<Integer> {
                 r.failed() + r.unfinished(), Harness.p(r.latency(), 50), Harness.p(r.latency(), 99),
                 Harness.p(r.latency(), 99.9), Latency.round(Latency.maxMs(r.latency())), cores, child.rssKb() / 1024);
         return m;
+    }
+
+    /** Doubles the rate until a step is not sustainable, then bisects; the best sustainable rate. */
+    private double search(ChildJvm child, PooledOrJdk client, String subject, Report report) {
+        double pass = 0;
+        double fail = Double.NaN;
+        for (double rate = startRate; rate <= maxRate; rate *= 2) {
+            if (step(child, client, subject, rate, report)) {
+                pass = rate;
+            } else {
+                fail = rate;
+                break;
+            }
+        }
+        while (pass == 0 && !Double.isNaN(fail) && fail / 2 >= 10) {
+            double rate = Math.floor(fail / 2);
+            if (step(child, client, subject, rate, report)) {
+                pass = rate;
+            } else {
+                fail = rate;
+            }
+        }
+        for (int i = 0; i < refine && !Double.isNaN(fail); i++) {
+            double rate = Math.floor(Math.sqrt(pass * fail));
+            if (pass == 0 || rate == pass || rate == fail) {
+                break;
+            }
+            if (step(child, client, subject, rate, report)) {
+                pass = rate;
+            } else {
+                fail = rate;
+            }
+        }
+        return pass;
+    }
+
+    private boolean step(ChildJvm child, PooledOrJdk client, String subject, double rate, Report report) {
+        double saved = seconds;
+        seconds = stepSeconds;
+        try {
+            return fixed(child, client, subject, rate, "search", report).run().sustainable(p99BoundMs);
+        } finally {
+            seconds = saved;
+        }
     }
 
     /** The open-loop client of the fixed-rate runs, cycling through the same deliveries. */

@@ -239,7 +239,7 @@ public final class SoakBench implements Callable<Integer> {
                         + "SIGKILLs, %d ingress restarts", sent.get(), attempts.get(), acknowledged.size(), routed.size(),
                 lost, duplicated, unanswered.get(), refused.get(), processorKills, ingressRestarts));
         report.note("proc RSS = VmRSS of the current processor JVM (a new one after each kill); heap = used heap of "
-                + "this JVM (broker, ingress, load generator)");
+                + "this JVM (ingress, load generator; the broker too with --broker in-process)");
         report.finish(common.out, System.out);
         return lost == 0 && duplicated == 0 ? 0 : 1;
     }
