@@ -230,6 +230,7 @@ public final class ChildJvm implements AutoCloseable {
         private final Map<String, String> env = new LinkedHashMap<>();
         private Path log;
         private boolean watchParent = true;
+        private boolean inheritLogging = true;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -288,10 +289,23 @@ public final class ChildJvm implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Whether a class-path child logs with this JVM's {@code logback.configurationFile} (the
+         * default); false leaves it to the child's class path (the launcher's own logging).
+         */
+        public Builder inheritLogging(boolean inherit) {
+            this.inheritLogging = inherit;
+            return this;
+        }
+
         public ChildJvm start() {
             List<String> command = new ArrayList<>();
             command.add(javaExecutable());
             command.add("-Xmx" + heap);
+            String logback = System.getProperty("logback.configurationFile");
+            if (inheritLogging && jar == null && logback != null) {
+                command.add("-Dlogback.configurationFile=" + logback);
+            }
             command.addAll(jvmOptions);
             if (jar != null) {
                 command.add("-jar");

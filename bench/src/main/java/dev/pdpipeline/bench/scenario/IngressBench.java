@@ -533,8 +533,10 @@ public final class IngressBench implements Callable<Integer> {
         int management = freePort();
         Map<String, String> env = ingressEnv(kafka, triggers, secrets, port, management);
         env.put("RAW_TOPIC", kafka.unique("raw"));
-        ChildJvm.Builder builder = ChildJvm.builder(INGRESS).heap(subjectHeap).jvmOptions(subjectJvmOptions).env(env)
-                .log(work.resolve("ingress.log"));
+        // the launcher's own logging (logback.xml of its jar), not the benchmark's
+        ChildJvm.Builder builder = ChildJvm.builder(INGRESS).heap(subjectHeap)
+                .jvmOptions("-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener")
+                .jvmOptions(subjectJvmOptions).env(env).inheritLogging(false).log(work.resolve("ingress.log"));
         String jar = launcherJar();
         if (jar != null) {
             // the launcher's jar first: its logback.xml is the one users get
