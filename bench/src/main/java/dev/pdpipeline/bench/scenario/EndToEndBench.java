@@ -189,7 +189,7 @@ public final class EndToEndBench implements Callable<Integer> {
                 } finally {
                     int ingressExit = ingress.stop(Duration.ofSeconds(30));
                     int processorExit = processor.stop(Duration.ofSeconds(60));
-                    if (ingressExit != 0 || processorExit != 0) {
+                    if (!ServiceChild.stoppedCleanly(ingressExit) || !ServiceChild.stoppedCleanly(processorExit)) {
                         report.note("commit " + commitMs + " ms: after SIGTERM the ingress exited " + ingressExit
                                 + " and the processor " + processorExit + " (logs: " + ingress.log + ", "
                                 + processor.log + ")");

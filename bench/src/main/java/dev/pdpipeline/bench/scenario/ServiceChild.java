@@ -198,6 +198,11 @@ final class ServiceChild {
         return process.isAlive() ? -1 : process.exitValue();
     }
 
+    /** 0, or 143 (128 + SIGTERM: the JVM's status after its shutdown hooks ran on a SIGTERM). */
+    static boolean stoppedCleanly(int exit) {
+        return exit == 0 || exit == 143;
+    }
+
     /** The last {@code lines} lines of the log. */
     String logTail(int lines) {
         try {
