@@ -191,8 +191,9 @@ public final class EndToEndBench implements Callable<Integer> {
                     int processorExit = processor.stop(Duration.ofSeconds(60));
                     if (!ServiceChild.stoppedCleanly(ingressExit) || !ServiceChild.stoppedCleanly(processorExit)) {
                         report.note("commit " + commitMs + " ms: after SIGTERM the ingress exited " + ingressExit
-                                + " and the processor " + processorExit + " (logs: " + ingress.log + ", "
-                                + processor.log + ")");
+                                + " and the processor " + processorExit + " (logs: "
+                                + ingress.keepLog(common.out, "e2e-" + commitMs) + ", "
+                                + processor.keepLog(common.out, "e2e-" + commitMs) + ")");
                     }
                 }
             }

@@ -101,6 +101,7 @@ public final class MemoryBench implements Callable<Integer> {
         params.put("history", "per request: a request-log record (RequestLogRecord.toJson), a result envelope on the "
                 + "results topic and its ledger 'done' entry; the notes consumer group's offsets moved past them");
         String secret = Harness.newSecret();
+        String runStamp = Long.toString(System.currentTimeMillis() / 1000);
         Path work = Harness.tempDir("bench-memory-");
         Map<Long, Point> measured = new LinkedHashMap<>();
         String[] incidents = new String[liveIncidents];
@@ -165,9 +166,10 @@ public final class MemoryBench implements Callable<Integer> {
                                     + " routed, " + outcome.notes() + " notes");
                 } catch (ServiceChild.NotReadyException e) {
                     System.err.println(e.getMessage());
-                    point = new Point(requestsAtStart, resultsAtStart, false, -1, processor.rssKb(), processor.peakRssKb(),
-                            -1, processor.peakRssKb(), (e.exited ? "exited: " : "not ready: ")
-                                    + firstLine(e.getMessage()) + " " + oomHint(processor));
+                    // the resident memory when we gave up (nothing if it exited) is in peak and the failure
+                    long rss = processor.rssKb();
+                    point = new Point(requestsAtStart, resultsAtStart, false, -1, -1, -1, -1, processor.peakRssKb(),
+                            e.reason + (rss > 0 ? " (VmRSS " + rss / 1024 + " MB then)" : "") + oomHint(processor));
                 } finally {
                     exit = processor.stop(Duration.ofSeconds(60));
                 }
@@ -175,7 +177,8 @@ public final class MemoryBench implements Callable<Integer> {
                 row(report, point, added, addSeconds, outcome, Machine.directorySize(stateDir), exit);
                 if (!point.ready()) {
                     report.note("the processor did not become ready with " + target + " requests in history ("
-                            + point.failure() + "); larger points skipped. Its log: " + processor.log);
+                            + point.failure() + "); larger points skipped. Its log: "
+                            + processor.keepLog(common.out, "memory-" + runStamp));
                     break;
                 }
             }
@@ -277,13 +280,8 @@ public final class MemoryBench implements Callable<Integer> {
         return kb < 0 ? -1 : kb / 1024;
     }
 
-    private static String firstLine(String s) {
-        int nl = s.indexOf('\n');
-        return nl < 0 ? s : s.substring(0, nl);
-    }
-
     private static String oomHint(ServiceChild processor) {
         String tail = processor.logTail(200);
-        return tail.contains("OutOfMemoryError") ? "(OutOfMemoryError in its log)" : "";
+        return tail.contains("OutOfMemoryError") ? "; OutOfMemoryError in its log" : "";
     }
 }

@@ -54,10 +54,13 @@ final class ServiceChild {
     /** A part that did not become ready: exited (the log's tail says why) or timed out. */
     static final class NotReadyException extends RuntimeException {
         final boolean exited;
+        /** One line: what happened, without the log. */
+        final String reason;
 
-        NotReadyException(String message, boolean exited) {
-            super(message);
+        NotReadyException(String reason, String logTail, boolean exited) {
+            super(reason + "; its log ends with:\n" + logTail);
             this.exited = exited;
+            this.reason = reason;
         }
     }
 
@@ -133,7 +136,7 @@ final class ServiceChild {
         while (true) {
             if (!process.isAlive()) {
                 throw new NotReadyException("the " + part + " exited with status " + process.exitValue()
-                        + " before it was ready; its log " + log + " ends with:\n" + logTail(25), true);
+                        + " before it was ready", logTail(25), true);
             }
             try {
                 HttpResponse<Void> response = HTTP.send(request, HttpResponse.BodyHandlers.discarding());
@@ -147,8 +150,8 @@ final class ServiceChild {
                 throw new IllegalStateException("interrupted while waiting for the " + part, e);
             }
             if (System.nanoTime() - deadline > 0) {
-                throw new NotReadyException("the " + part + " was not ready within " + timeout.toSeconds()
-                        + " s; its log " + log + " ends with:\n" + logTail(25), false);
+                throw new NotReadyException("the " + part + " was not ready within " + timeout.toSeconds() + " s",
+                        logTail(25), false);
             }
             pause(50);
         }
@@ -201,6 +204,21 @@ final class ServiceChild {
     /** 0, or 143 (128 + SIGTERM: the JVM's status after its shutdown hooks ran on a SIGTERM). */
     static boolean stoppedCleanly(int exit) {
         return exit == 0 || exit == 143;
+    }
+
+    /**
+     * Copies the log into {@code dir} (the results folder: the run's temporary folder is deleted at
+     * the end) as {@code <prefix>-<log name>}; the copy, or the log itself when it cannot be copied.
+     */
+    Path keepLog(Path dir, String prefix) {
+        try {
+            Files.createDirectories(dir);
+            Path copy = dir.resolve(prefix + "-" + log.getFileName());
+            Files.copy(log, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            return copy;
+        } catch (IOException | RuntimeException e) {
+            return log;
+        }
     }
 
     /** The last {@code lines} lines of the log. */
