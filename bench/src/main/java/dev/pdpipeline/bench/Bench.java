@@ -3,6 +3,7 @@ package dev.pdpipeline.bench;
 import dev.pdpipeline.bench.scenario.ConsoleBench;
 import dev.pdpipeline.bench.scenario.EndToEndBench;
 import dev.pdpipeline.bench.scenario.IngressBench;
+import dev.pdpipeline.bench.scenario.MemoryBench;
 import dev.pdpipeline.bench.scenario.NotesBench;
 import dev.pdpipeline.bench.scenario.ProcessorBench;
 import dev.pdpipeline.bench.scenario.ScaleOutBench;
@@ -17,7 +18,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Throughput and latency of the pipeline, each measured beside the limit it is bounded by.",
         subcommands = {IngressBench.class, EndToEndBench.class, ProcessorBench.class, ScaleOutBench.class,
-            NotesBench.class, SoakBench.class, ConsoleBench.class})
+            NotesBench.class, SoakBench.class, ConsoleBench.class, MemoryBench.class})
 public final class Bench implements Runnable {
 
     @Override

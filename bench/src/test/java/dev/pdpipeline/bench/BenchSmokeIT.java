@@ -145,6 +145,64 @@ class BenchSmokeIT {
         assertThat(rows.get(0).path("resultsPerSecond").asDouble()).isPositive();
     }
 
+    @Test
+    void endToEndScenarioJudgesTheTargetsAt3000PerSecondWithIngressAndProcessorInTheirOwnJvms() throws IOException {
+        JsonNode result = run("e2e", "--rates", "3000", "--seconds", "0.2", "--warmup-seconds", "0",
+                "--payload-bytes", "1024-2048");
+
+        JsonNode row = result.path("rows").get(0);
+        assertThat(row.path("targetRate").asDouble()).isEqualTo(3000);
+        assertThat(row.path("accepted").asLong()).isPositive();
+        assertThat(row.path("visible").asLong()).isEqualTo(row.path("accepted").asLong());
+        assertThat(row.path("achievedRate").asDouble()).isPositive();
+        assertThat(row.path("endToEnd").path("p99Ms").asDouble()).isPositive();
+        assertThat(row.path("ingressAnswer").path("p99Ms").asDouble()).isPositive();
+        // read from /proc/<pid>/status of each child: they are processes of their own
+        assertThat(row.path("ingressRssMb").asLong()).as("ingress JVM RSS").isGreaterThan(10);
+        assertThat(row.path("processorRssMb").asLong()).as("processor JVM RSS").isGreaterThan(10);
+        JsonNode e2e = result.path("ratios").path("e2eP99At3000PerSecondMs");
+        assertThat(e2e.path("max").asDouble()).isEqualTo(250);
+        assertThat(e2e.path("value").asDouble()).isEqualTo(row.path("endToEnd").path("p99Ms").asDouble());
+        assertThat(e2e.path("met").isBoolean()).isTrue();
+        assertThat(e2e.path("meaning").asText()).contains("read_committed");
+        JsonNode ingress = result.path("ratios").path("ingressAnswerP99At3000PerSecondMs");
+        assertThat(ingress.path("max").asDouble()).isEqualTo(20);
+        assertThat(ingress.path("met").isBoolean()).isTrue();
+        if (row.path("achievedRate").asDouble() < 0.95 * 3000) {
+            assertThat(e2e.path("met").asBoolean()).as("not met below 95%% of the rate").isFalse();
+        }
+    }
+
+    @Test
+    void memoryScenarioRestartsTheProcessorOnAGrowingHistoryAndMeasuresItsResidentMemory() throws IOException {
+        JsonNode result = run("memory", "--requests", "2000,4000", "--live", "40", "--live-incidents", "5",
+                "--settle-seconds", "0", "--heap", "256m");
+
+        JsonNode rows = result.path("rows");
+        assertThat(rows).hasSize(3);
+        assertThat(rows.get(0).path("requestsInHistory").asLong()).isZero();
+        assertThat(rows.get(1).path("requestsInHistory").asLong()).isEqualTo(2000);
+        assertThat(rows.get(2).path("requestsInHistory").asLong()).isEqualTo(4000);
+        assertThat(rows.get(2).path("resultsInHistory").asLong()).isEqualTo(4000);
+        for (JsonNode row : rows) {
+            assertThat(row.path("ready").asBoolean()).as("ready: %s", row).isTrue();
+            assertThat(row.path("liveRouted").asLong()).as("routed live: %s", row).isEqualTo(40);
+            assertThat(row.path("liveNotes").asLong()).as("notes written live: %s", row).isEqualTo(40);
+            assertThat(row.path("peakRssMb").asLong()).isGreaterThanOrEqualTo(row.path("rssAfterLiveMb").asLong())
+                    .isGreaterThan(10);
+            assertThat(row.path("restartToReadySeconds").asDouble()).isPositive();
+        }
+        JsonNode ratios = result.path("ratios");
+        assertThat(ratios.path("processorRssMb").path("max").asDouble()).isEqualTo(768);
+        assertThat(ratios.path("processorRssMb").path("value").asDouble())
+                .isEqualTo(rows.get(1).path("peakRssMb").asDouble());
+        assertThat(ratios.path("rssGrowth1Mto2M").path("max").asDouble()).isEqualTo(1.1);
+        assertThat(ratios.path("rssGrowth1Mto2M").path("value").asDouble()).isPositive();
+        assertThat(ratios.path("restartToReadySeconds").path("max").asDouble()).isEqualTo(30);
+        assertThat(ratios.path("restartToReadySeconds").path("value").asDouble())
+                .isEqualTo(rows.get(1).path("restartToReadySeconds").asDouble());
+    }
+
     private JsonNode run(String scenario, String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of("--bootstrap", kafka.bootstrapServers()));
         all.addAll(List.of(args));
