@@ -191,6 +191,12 @@ public final class TopicPlan {
         long maxBody = optionalLong(env, MAX_BODY_BYTES, 1, Long.MAX_VALUE / 2).orElse(DEFAULT_MAX_BODY_BYTES);
         long requestLogRetention = retention(env, REQUEST_LOG_RETENTION_MS, DEFAULT_REQUEST_LOG_RETENTION_MS);
         long ledgerRetention = retention(env, RESULTS_LEDGER_RETENTION_MS, requestLogRetention);
+        if (ledgerRetention != -1 && (requestLogRetention == -1 || ledgerRetention < requestLogRetention)) {
+            // a result is written only while its request is known; its 'done' must last as long
+            throw new ConfigException(RESULTS_LEDGER_RETENTION_MS, ledgerRetention, "must not be shorter than "
+                    + REQUEST_LOG_RETENTION_MS + "=" + requestLogRetention + ": a result read again after its "
+                    + "ledger entry expired, while its request is still known, would be written twice");
+        }
         return new TopicPlan(catalogue, replication, minInsync, raw, notes, agent, rawRetention, decisionsRetention,
                 maxBody + RECORD_OVERHEAD_BYTES, requestLogRetention, ledgerRetention);
     }

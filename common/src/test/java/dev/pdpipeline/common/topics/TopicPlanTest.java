@@ -75,6 +75,12 @@ class TopicPlanTest {
                 .containsEntry("cleanup.policy", "compact").doesNotContainKey("retention.ms");
         assertThatThrownBy(() -> TopicPlan.fromEnv(Map.of("REQUEST_LOG_RETENTION_MS", "10")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("REQUEST_LOG_RETENTION_MS");
+        assertThatThrownBy(() -> TopicPlan.fromEnv(Map.of("REQUEST_LOG_RETENTION_MS", "172800000",
+                "RESULTS_LEDGER_RETENTION_MS", "86400000"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("RESULTS_LEDGER_RETENTION_MS").hasMessageContaining("written twice");
+        assertThatThrownBy(() -> TopicPlan.fromEnv(Map.of("REQUEST_LOG_RETENTION_MS", "-1",
+                "RESULTS_LEDGER_RETENTION_MS", "86400000"))).isInstanceOf(ConfigException.class);
+        assertThat(TopicPlan.fromEnv(Map.of("RESULTS_LEDGER_RETENTION_MS", "-1")).ledgerRetentionMs()).isEqualTo(-1);
         assertThatThrownBy(() -> TopicPlan.fromEnv(Map.of("RESULTS_LEDGER_RETENTION_MS", "soon")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("RESULTS_LEDGER_RETENTION_MS");
     }

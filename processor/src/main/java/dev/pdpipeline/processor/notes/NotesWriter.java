@@ -23,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -156,6 +158,10 @@ public final class NotesWriter implements AutoCloseable {
         try (Admin admin = Admin.create(adminProps)) {
             TopicAdmin.ensureTopics(admin, topicsToEnsure(topics, config.topicPartitions(), config.topicReplication(),
                     config.requestLogRetentionMs(), config.ledgerRetentionMs()), TOPIC_TIMEOUT);
+            warnIfKeptForever(admin, topics.requestLog(), TopicPlan.REQUEST_LOG_RETENTION_MS,
+                    config.requestLogRetentionMs());
+            warnIfKeptForever(admin, topics.resultsLedger(), TopicPlan.RESULTS_LEDGER_RETENTION_MS,
+                    config.ledgerRetentionMs());
         }
         boolean temporary = stateDir == null;
         Path dir;
@@ -288,6 +294,32 @@ public final class NotesWriter implements AutoCloseable {
             deleteQuietly(stateDir.dir());
         }
         log.info("Notes writer stopped");
+    }
+
+    /**
+     * Existing topics are never changed, so a request log or ledger created before they had a
+     * retention keeps growing: say so, with the command that applies the plan.
+     */
+    private static void warnIfKeptForever(Admin admin, String topic, String setting, long plannedMs) {
+        if (plannedMs < 0) {
+            return;
+        }
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            Config configs = admin.describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS).get(resource);
+            String policy = configs.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
+            if (policy != null && !policy.contains(TopicConfig.CLEANUP_POLICY_DELETE)) {
+                log.warn("Topic {} has cleanup.policy={} and keeps every key forever, unlike the plan ({}={} ms, "
+                        + "compact,delete): it and the notes store grow with history. Apply the plan with: "
+                        + "kafka-configs.sh --bootstrap-server <brokers> --alter --entity-type topics --entity-name {} "
+                        + "--add-config 'cleanup.policy=[compact,delete],retention.ms={}'", topic, policy, setting,
+                        plannedMs, topic, plannedMs);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+            log.debug("Cannot read the configs of {}: {}", topic, e.toString());
+        }
     }
 
     /** A store's expiry: the topic's retention in seconds, 0 (none) for -1. */
