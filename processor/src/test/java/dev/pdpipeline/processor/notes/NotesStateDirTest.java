@@ -76,6 +76,12 @@ class NotesStateDirTest {
                 .isEqualTo(ResultsLedger.State.DONE);
         assertThat(ResultsLedger.stateOf(bytes("{\"result_id\":\"r\",\"x\":{\"state\":\"done\"},\"state\":\"attempting\"}")))
                 .as("a nested state field is not the entry's").isEqualTo(ResultsLedger.State.ATTEMPTING);
+        assertThat(ResultsLedger.stateOf(bytes("{\"state\":\"dead_lettered\",\"detail\":\"x\"}")))
+                .isEqualTo(ResultsLedger.State.DEAD_LETTERED);
+        assertThat(ResultsLedger.stateOf(bytes("{ \"state\" : \"attempting\" }"))).as("other spacing is parsed")
+                .isEqualTo(ResultsLedger.State.ATTEMPTING);
+        assertThatThrownBy(() -> ResultsLedger.stateOf(bytes("{\"state\":\"donex\"}")))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> ResultsLedger.stateOf(bytes("[1]"))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> ResultsLedger.stateOf(bytes("{\"state\":\"maybe\"}")))
                 .isInstanceOf(IllegalArgumentException.class);
