@@ -190,7 +190,7 @@ public final class ProcessorService implements AutoCloseable {
             streams.start();
             // Its own consumer and threads: a slow PagerDuty never delays routing.
             service.notes = NotesWriter.start(notesConfig, topics, config.kafkaClientProperties(),
-                    config.applicationId(), active, registry, health);
+                    config.applicationId(), active, registry, config.stateDir(), health);
             LOG.info("Processor started: {} ({} trigger(s), {} enabled)", config, initial.triggers().size(),
                     initial.enabled().size());
             return service;

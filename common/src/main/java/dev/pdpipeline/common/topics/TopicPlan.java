@@ -48,6 +48,17 @@ public final class TopicPlan {
     public static final String RAW_TOPIC_RETENTION_MS = "RAW_TOPIC_RETENTION_MS";
     /** {@code retention.ms} of the decisions topic; unset = {@value #RAW_TOPIC_RETENTION_MS}. */
     public static final String DECISIONS_TOPIC_RETENTION_MS = "DECISIONS_TOPIC_RETENTION_MS";
+    /**
+     * {@code retention.ms} of the request log ({@code compact,delete}): a request older than
+     * this is forgotten, and a result for it is dead-lettered as {@code unknown_request}.
+     */
+    public static final String REQUEST_LOG_RETENTION_MS = "REQUEST_LOG_RETENTION_MS";
+    /**
+     * {@code retention.ms} of the results ledger ({@code compact,delete}); unset = as
+     * {@value #REQUEST_LOG_RETENTION_MS}. Keep it at least as long as the results topic keeps
+     * records, so a result read again still finds its {@code done}.
+     */
+    public static final String RESULTS_LEDGER_RETENTION_MS = "RESULTS_LEDGER_RETENTION_MS";
     /** The ingress's body limit; the raw topics take records this large plus room for headers. */
     public static final String MAX_BODY_BYTES = "MAX_BODY_BYTES";
 
@@ -57,6 +68,15 @@ public final class TopicPlan {
 
     public static final int DEFAULT_PARTITIONS = 3;
     public static final long DEFAULT_RAW_RETENTION_MS = 2_592_000_000L;
+    /**
+     * 30 days: longer than a request can wait for its answer (agent topics, results and the
+     * results DLQ keep 7 days each by the broker's default, so a result can come back up to
+     * about 21 days after its request at worst) and as long as the raw topic, the replay window.
+     */
+    public static final long DEFAULT_REQUEST_LOG_RETENTION_MS = 2_592_000_000L;
+    /** {@code compact,delete}: the latest value per key, and none older than {@code retention.ms}. */
+    public static final String COMPACT_DELETE = TopicConfig.CLEANUP_POLICY_COMPACT + ","
+            + TopicConfig.CLEANUP_POLICY_DELETE;
     public static final long DEFAULT_MAX_BODY_BYTES = 1_048_576L;
     /** Room for key, headers and batch framing on top of the largest body. */
     public static final long RECORD_OVERHEAD_BYTES = 64 * 1024;
@@ -118,10 +138,12 @@ public final class TopicPlan {
     private final long rawRetentionMs;
     private final long decisionsRetentionMs;
     private final long maxMessageBytes;
+    private final long requestLogRetentionMs;
+    private final long ledgerRetentionMs;
 
     private TopicPlan(TopicCatalogue catalogue, OptionalInt replication, OptionalInt minInsync, int rawPartitions,
             int notesPartitions, int agentPartitions, long rawRetentionMs, long decisionsRetentionMs,
-            long maxMessageBytes) {
+            long maxMessageBytes, long requestLogRetentionMs, long ledgerRetentionMs) {
         this.catalogue = catalogue;
         this.replication = replication;
         this.minInsync = minInsync;
@@ -131,6 +153,8 @@ public final class TopicPlan {
         this.rawRetentionMs = rawRetentionMs;
         this.decisionsRetentionMs = decisionsRetentionMs;
         this.maxMessageBytes = maxMessageBytes;
+        this.requestLogRetentionMs = requestLogRetentionMs;
+        this.ledgerRetentionMs = ledgerRetentionMs;
     }
 
     /** The plan with every default. */
@@ -165,8 +189,16 @@ public final class TopicPlan {
         long rawRetention = retention(env, RAW_TOPIC_RETENTION_MS, DEFAULT_RAW_RETENTION_MS);
         long decisionsRetention = retention(env, DECISIONS_TOPIC_RETENTION_MS, rawRetention);
         long maxBody = optionalLong(env, MAX_BODY_BYTES, 1, Long.MAX_VALUE / 2).orElse(DEFAULT_MAX_BODY_BYTES);
+        long requestLogRetention = retention(env, REQUEST_LOG_RETENTION_MS, DEFAULT_REQUEST_LOG_RETENTION_MS);
+        long ledgerRetention = retention(env, RESULTS_LEDGER_RETENTION_MS, requestLogRetention);
+        if (ledgerRetention != -1 && (requestLogRetention == -1 || ledgerRetention < requestLogRetention)) {
+            // a result is written only while its request is known; its 'done' must last as long
+            throw new ConfigException(RESULTS_LEDGER_RETENTION_MS, ledgerRetention, "must not be shorter than "
+                    + REQUEST_LOG_RETENTION_MS + "=" + requestLogRetention + ": a result read again after its "
+                    + "ledger entry expired, while its request is still known, would be written twice");
+        }
         return new TopicPlan(catalogue, replication, minInsync, raw, notes, agent, rawRetention, decisionsRetention,
-                maxBody + RECORD_OVERHEAD_BYTES);
+                maxBody + RECORD_OVERHEAD_BYTES, requestLogRetention, ledgerRetention);
     }
 
     /** The topic names in force. */
@@ -215,6 +247,16 @@ public final class TopicPlan {
 
     public long rawRetentionMs() {
         return rawRetentionMs;
+    }
+
+    /** {@code retention.ms} of the request log (-1 = forever). */
+    public long requestLogRetentionMs() {
+        return requestLogRetentionMs;
+    }
+
+    /** {@code retention.ms} of the results ledger (-1 = forever). */
+    public long ledgerRetentionMs() {
+        return ledgerRetentionMs;
     }
 
     /** {@code max.message.bytes} of the raw topics: the body limit plus room for headers. */
@@ -267,17 +309,27 @@ public final class TopicPlan {
             case REQUEST_LOG -> {
                 name = catalogue.requestLog();
                 partitions = notesPartitions;
-                configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+                retained(configs, requestLogRetentionMs);
             }
             case LEDGER -> {
                 name = catalogue.resultsLedger();
                 partitions = notesPartitions;
-                configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+                retained(configs, ledgerRetentionMs);
             }
             case AGENT -> throw new IllegalArgumentException("agent topics are planned with agentTopic(...)");
             default -> throw new IllegalArgumentException("unknown role " + role);
         }
         return withReplication(role, name, partitions, configs, brokers);
+    }
+
+    /** Compacted, and with a horizon unless kept forever (-1: plain {@code compact}). */
+    private static void retained(Map<String, String> configs, long retentionMs) {
+        if (retentionMs == -1) {
+            configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT);
+        } else {
+            configs.put(TopicConfig.CLEANUP_POLICY_CONFIG, COMPACT_DELETE);
+            configs.put(TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs));
+        }
     }
 
     /** Every fixed topic (not the agent topics), in the order of {@link Role}. */
@@ -339,6 +391,7 @@ public final class TopicPlan {
                 + ", rawPartitions=" + rawPartitions + ", notesPartitions=" + notesPartitions
                 + ", agentPartitions=" + (agentPartitions == 0 ? "as raw" : agentPartitions)
                 + ", rawRetentionMs=" + rawRetentionMs + ", decisionsRetentionMs=" + decisionsRetentionMs
+                + ", requestLogRetentionMs=" + requestLogRetentionMs + ", ledgerRetentionMs=" + ledgerRetentionMs
                 + ", maxMessageBytes=" + maxMessageBytes + "]";
     }
 

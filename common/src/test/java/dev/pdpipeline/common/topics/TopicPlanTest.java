@@ -40,9 +40,11 @@ class TopicPlanTest {
                 .as("decisions keep as long as raw by default").containsEntry("retention.ms", "86400000")
                 .containsEntry("cleanup.policy", "delete");
         assertThat(plan.topic(TopicPlan.Role.REDRIVES, 1).configs()).containsEntry("cleanup.policy", "compact");
-        assertThat(plan.topic(TopicPlan.Role.REQUEST_LOG, 1).configs()).containsEntry("cleanup.policy", "compact");
+        assertThat(plan.topic(TopicPlan.Role.REQUEST_LOG, 1).configs()).containsEntry("cleanup.policy", "compact,delete")
+                .containsEntry("retention.ms", "2592000000");
         assertThat(plan.topic(TopicPlan.Role.REQUEST_LOG, 1).partitions()).isEqualTo(4);
-        assertThat(plan.topic(TopicPlan.Role.LEDGER, 1).configs()).containsEntry("cleanup.policy", "compact");
+        assertThat(plan.topic(TopicPlan.Role.LEDGER, 1).configs()).containsEntry("cleanup.policy", "compact,delete")
+                .containsEntry("retention.ms", "2592000000");
         assertThat(plan.topic(TopicPlan.Role.RESULTS, 1).partitions()).isEqualTo(4);
         assertThat(plan.fixedTopics(1)).extracting(TopicPlan.Spec::name).containsExactly(
                 "pagerduty.webhooks.raw", "pagerduty.webhooks.dlq", "pdpipeline.decisions", "pdpipeline.redrives",
@@ -52,6 +54,35 @@ class TopicPlanTest {
                 .isEqualTo(2);
         assertThat(TopicPlan.fromEnv(Map.of("DECISIONS_TOPIC_RETENTION_MS", "-1")).topic(TopicPlan.Role.DECISIONS, 1)
                 .configs()).containsEntry("retention.ms", "-1");
+    }
+
+    @Test
+    void requestLogAndLedgerAreCompactedWithARetentionHorizonOfTheirOwn() {
+        TopicPlan plan = TopicPlan.fromEnv(Map.of("REQUEST_LOG_RETENTION_MS", "86400000"));
+        assertThat(plan.topic(TopicPlan.Role.REQUEST_LOG, 1).configs()).containsEntry("cleanup.policy", "compact,delete")
+                .containsEntry("retention.ms", "86400000");
+        assertThat(plan.topic(TopicPlan.Role.LEDGER, 1).configs()).as("the ledger follows the request log when unset")
+                .containsEntry("retention.ms", "86400000");
+        TopicPlan both = TopicPlan.fromEnv(Map.of("REQUEST_LOG_RETENTION_MS", "86400000",
+                "RESULTS_LEDGER_RETENTION_MS", "172800000"));
+        assertThat(both.topic(TopicPlan.Role.LEDGER, 1).configs()).containsEntry("retention.ms", "172800000");
+        assertThat(both.requestLogRetentionMs()).isEqualTo(86_400_000L);
+        assertThat(both.ledgerRetentionMs()).isEqualTo(172_800_000L);
+        TopicPlan forever = TopicPlan.fromEnv(Map.of("REQUEST_LOG_RETENTION_MS", "-1"));
+        assertThat(forever.topic(TopicPlan.Role.REQUEST_LOG, 1).configs()).as("-1 = compacted, kept forever")
+                .containsEntry("cleanup.policy", "compact").doesNotContainKey("retention.ms");
+        assertThat(TopicPlan.defaults().topic(TopicPlan.Role.REDRIVES, 1).configs())
+                .containsEntry("cleanup.policy", "compact").doesNotContainKey("retention.ms");
+        assertThatThrownBy(() -> TopicPlan.fromEnv(Map.of("REQUEST_LOG_RETENTION_MS", "10")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("REQUEST_LOG_RETENTION_MS");
+        assertThatThrownBy(() -> TopicPlan.fromEnv(Map.of("REQUEST_LOG_RETENTION_MS", "172800000",
+                "RESULTS_LEDGER_RETENTION_MS", "86400000"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("RESULTS_LEDGER_RETENTION_MS").hasMessageContaining("written twice");
+        assertThatThrownBy(() -> TopicPlan.fromEnv(Map.of("REQUEST_LOG_RETENTION_MS", "-1",
+                "RESULTS_LEDGER_RETENTION_MS", "86400000"))).isInstanceOf(ConfigException.class);
+        assertThat(TopicPlan.fromEnv(Map.of("RESULTS_LEDGER_RETENTION_MS", "-1")).ledgerRetentionMs()).isEqualTo(-1);
+        assertThatThrownBy(() -> TopicPlan.fromEnv(Map.of("RESULTS_LEDGER_RETENTION_MS", "soon")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("RESULTS_LEDGER_RETENTION_MS");
     }
 
     @Test

@@ -124,7 +124,7 @@ class TopicPlanClusterIT {
                         .isEqualTo(org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG);
             }
             assertThat(configs.get(new ConfigResource(ConfigResource.Type.TOPIC, "plan-a.ledger"))
-                    .get("cleanup.policy").value()).isEqualTo("compact");
+                    .get("cleanup.policy").value()).isEqualTo("compact,delete");
         }
         assertThat(out.toString()).contains("created  raw").contains("0 not as planned");
 

@@ -13,7 +13,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BiConsumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -26,11 +25,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads a compacted topic from the beginning (read_committed, all partitions, no consumer group)
- * on its own thread and keeps tailing it; hands every record to a callback. "Restored" once it has
+ * on its own thread and keeps tailing it; hands each poll's records to a sink (one store batch). "Restored" once it has
  * reached the end offsets it found at start; {@link #caughtUp()} does the same for the end
  * offsets of a later moment (a notes partition's new owner waits for it before writing). A
- * thread ended by an exception marks its health part failed: a reader that stopped leaves its
- * map stale, which must stop the process, not go unnoticed.
+ * thread ended by an exception (the sink's included: a store that cannot be written) marks its
+ * health part failed: a reader that stopped leaves its store stale, which must stop the process,
+ * not go unnoticed.
  */
 final class CompactedTopicReader implements AutoCloseable {
 
@@ -41,7 +41,7 @@ final class CompactedTopicReader implements AutoCloseable {
 
     private final String topic;
     private final KafkaConsumer<byte[], byte[]> consumer;
-    private final BiConsumer<String, byte[]> onRecord;
+    private final Sink sink;
     private final CountDownLatch restored = new CountDownLatch(1);
     private final Thread thread;
     private final Health.Part health;
@@ -52,19 +52,28 @@ final class CompactedTopicReader implements AutoCloseable {
     private volatile boolean stoppedReading;
     private volatile Throwable failure;
 
+    /** Where the records go. */
+    interface Sink {
+        /**
+         * Applies one poll's records (keys non-null, values null for tombstones), in offset order
+         * per partition; skips unreadable values itself. Anything it throws stops the reader and
+         * fails its health part.
+         */
+        void apply(List<ConsumerRecord<byte[], byte[]>> records);
+    }
+
     /** The end offsets as of one request, and who waits for them. */
     private record Barrier(Map<TopicPartition, Long> end, List<CompletableFuture<Void>> waiting) {
     }
 
     /**
-     * @param onRecord called with the key (UTF-8) and the value (null for a tombstone)
-     * @param health   the part this reader reports to (named after the thread)
+     * @param sink   gets each poll's keyed records
+     * @param health the part this reader reports to (named after the thread)
      */
-    CompactedTopicReader(String topic, Properties clientProps, String threadName, BiConsumer<String, byte[]> onRecord,
-            Health health) {
+    CompactedTopicReader(String topic, Properties clientProps, String threadName, Sink sink, Health health) {
         this.topic = Objects.requireNonNull(topic, "topic");
         this.health = Objects.requireNonNull(health, "health").register(threadName);
-        this.onRecord = Objects.requireNonNull(onRecord, "onRecord");
+        this.sink = Objects.requireNonNull(sink, "sink");
         Properties props = new Properties();
         props.putAll(clientProps);
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
@@ -76,6 +85,8 @@ final class CompactedTopicReader implements AutoCloseable {
         // a deleted topic must show as deleted, not come back with the broker's defaults
         props.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, threadName);
+        // bigger polls, bigger store batches: the restore at start is what readiness waits for
+        props.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
         this.consumer = new KafkaConsumer<>(props);
         this.thread = new Thread(this.health.guard(this::run, () -> running), threadName);
         this.thread.setDaemon(true);
@@ -111,6 +122,20 @@ final class CompactedTopicReader implements AutoCloseable {
             failRequests(new IllegalStateException("the reader of " + topic + " has stopped", failure));
         }
         return f;
+    }
+
+    /**
+     * Stops the reader because its store failed outside the reader thread (a lookup): the part
+     * fails with {@code cause}, the reader no longer counts as restored.
+     */
+    void fail(Throwable cause) {
+        if (failure == null) {
+            failure = cause;
+            log.error("The local copy of {} failed; the notes writer stops", topic, cause);
+            health.failed(cause);
+        }
+        running = false;
+        consumer.wakeup();
     }
 
     /** Set when the reader thread died. */
@@ -151,17 +176,15 @@ final class CompactedTopicReader implements AutoCloseable {
                         barrierRequests.addAll(waiting); // asked again on the next round
                     }
                 }
+                List<ConsumerRecord<byte[], byte[]>> keyed = new ArrayList<>();
                 for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    String key = record.key() == null ? null : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
-                    if (key != null) {
-                        try {
-                            onRecord.accept(key, record.value());
-                        } catch (RuntimeException e) {
-                            log.warn("Skipping unreadable record {}-{}@{}: {}", record.topic(), record.partition(),
-                                    record.offset(), e.getMessage());
-                        }
+                    if (record.key() != null) {
+                        keyed.add(record);
                     }
                     count++;
+                }
+                if (!keyed.isEmpty()) {
+                    sink.apply(keyed);
                 }
                 if (restored.getCount() > 0) {
                     removeReached(end);

@@ -16,7 +16,10 @@ public enum DeadLetterReason {
     INVALID_FIELD,
     /** {@code status} is not {@code acknowledged} or {@code resolved}. */
     UNKNOWN_STATUS,
-    /** No routed request has this {@code request_id}, even after the grace period. */
+    /**
+     * No routed request has this {@code request_id}, even after the grace period: never routed, or
+     * older than the request log's retention ({@code REQUEST_LOG_RETENTION_MS}) and deleted.
+     */
     UNKNOWN_REQUEST,
     /** The result names another incident or agent than the request it answers. */
     REQUEST_MISMATCH,

@@ -1,5 +1,6 @@
 package dev.pdpipeline.processor.notes;
 
+import dev.pdpipeline.common.topics.TopicPlan;
 import dev.pdpipeline.common.trigger.Trigger;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.processor.pagerduty.PagerDutyClient;
@@ -38,6 +39,8 @@ public final class NotesConfig {
     public static final String NOTES_TOPIC_PARTITIONS = "NOTES_TOPIC_PARTITIONS";
     /** Replication factor of those topics when created. */
     public static final String NOTES_TOPIC_REPLICATION = "NOTES_TOPIC_REPLICATION";
+    /** Block cache (and write-buffer bound) of the request-log and ledger stores, in MiB. */
+    public static final String NOTES_STORE_CACHE_MB = "NOTES_STORE_CACHE_MB";
     /** PagerDuty REST API base URL. */
     public static final String PAGERDUTY_API_URL = "PAGERDUTY_API_URL";
     /** Token used when the routing trigger has no {@code api_token}. */
@@ -83,6 +86,9 @@ public final class NotesConfig {
                     "Partitions of the results, results DLQ, request log and ledger topics when created.")
             .define(NOTES_TOPIC_REPLICATION, Type.SHORT, (short) 1, Range.between(1, 32), Importance.MEDIUM,
                     "Replication factor of those topics when created.")
+            .define(NOTES_STORE_CACHE_MB, Type.INT, 32, Range.between(4, 4096), Importance.LOW,
+                    "Native memory of the request-log and ledger stores (RocksDB block cache, which also bounds "
+                            + "their write buffers), in MiB; what does not fit is read from disk.")
             .define(PAGERDUTY_API_URL, Type.STRING, PagerDutyClient.DEFAULT_API_URL, new ConfigDef.NonEmptyString(),
                     Importance.MEDIUM, "PagerDuty REST API base URL (EU: " + EU_API_URL + ").")
             .define(PAGERDUTY_API_TOKEN, Type.PASSWORD, null, Importance.HIGH,
@@ -117,8 +123,14 @@ public final class NotesConfig {
     private final Duration retryInitialBackoff;
     private final Duration retryMaxBackoff;
     private final Duration requestTimeout;
+    private final int storeCacheMb;
+    private final long requestLogRetentionMs;
+    private final long ledgerRetentionMs;
 
-    private NotesConfig(Map<String, Object> v) {
+    private NotesConfig(Map<String, Object> v, TopicPlan plan) {
+        this.storeCacheMb = (Integer) v.get(NOTES_STORE_CACHE_MB);
+        this.requestLogRetentionMs = plan.requestLogRetentionMs();
+        this.ledgerRetentionMs = plan.ledgerRetentionMs();
         this.enabled = (Boolean) v.get(NOTES_ENABLED);
         this.workerThreads = (Integer) v.get(NOTES_WORKER_THREADS);
         this.unknownRequestGrace = Duration.ofMillis((Long) v.get(NOTES_UNKNOWN_REQUEST_GRACE_MS));
@@ -170,7 +182,8 @@ public final class NotesConfig {
                 given.put(name, value.trim());
             }
         }
-        return new NotesConfig(DEFINITION.parse(given));
+        // the retentions are the topic plan's (one definition): the stores expire entries as the topics do
+        return new NotesConfig(DEFINITION.parse(given), TopicPlan.fromEnv(env));
     }
 
     /** The documented variables, for docs and {@code --help} texts. */
@@ -275,11 +288,28 @@ public final class NotesConfig {
         return requestTimeout;
     }
 
+    /** {@value #NOTES_STORE_CACHE_MB} in bytes. */
+    public long storeCacheBytes() {
+        return storeCacheMb * 1024L * 1024L;
+    }
+
+    /** {@link TopicPlan#REQUEST_LOG_RETENTION_MS} (-1 = forever). */
+    public long requestLogRetentionMs() {
+        return requestLogRetentionMs;
+    }
+
+    /** {@link TopicPlan#RESULTS_LEDGER_RETENTION_MS} (-1 = forever). */
+    public long ledgerRetentionMs() {
+        return ledgerRetentionMs;
+    }
+
     @Override
     public String toString() {
         return "NotesConfig[enabled=" + enabled + ", workerThreads=" + workerThreads + ", apiUrl=" + apiUrl
                 + ", apiToken=" + (apiToken == null ? "unset" : "****") + ", fromEmail=" + fromEmail
                 + ", rateLimitPerMinute=" + rateLimitPerMinute + ", retryMaxDuration=" + retryMaxDuration
-                + ", requestTimeout=" + requestTimeout + ", unknownRequestGrace=" + unknownRequestGrace + "]";
+                + ", requestTimeout=" + requestTimeout + ", unknownRequestGrace=" + unknownRequestGrace
+                + ", storeCacheMb=" + storeCacheMb + ", requestLogRetentionMs=" + requestLogRetentionMs
+                + ", ledgerRetentionMs=" + ledgerRetentionMs + "]";
     }
 }

@@ -8,6 +8,9 @@ import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.processor.pagerduty.PagerDutyCaller;
 import dev.pdpipeline.processor.pagerduty.PagerDutyClient;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +23,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -47,6 +52,8 @@ public final class NotesWriter implements AutoCloseable {
     private static final Duration TOPIC_TIMEOUT = Duration.ofSeconds(60);
 
     private final NotesConfig config;
+    private final NotesStateDir stateDir;
+    private final boolean deleteStateDir;
     private final RequestLog requestLog;
     private final ResultsLedger ledger;
     private final ResultDeadLetters deadLetters;
@@ -60,11 +67,16 @@ public final class NotesWriter implements AutoCloseable {
     private final Duration drainTimeout;
 
     private NotesWriter(NotesConfig config, TopicCatalogue topics, Properties clientProps, String applicationId,
-            Supplier<TriggerSet> triggers, MeterRegistry registry, ResultProcessor.Faults faults, Health health) {
+            Supplier<TriggerSet> triggers, MeterRegistry registry, ResultProcessor.Faults faults, Health health,
+            NotesStateDir stateDir, boolean deleteStateDir) {
         this.config = config;
+        this.stateDir = stateDir;
+        this.deleteStateDir = deleteStateDir;
         this.metrics = new NotesMetrics(registry);
-        this.requestLog = RequestLog.start(topics.requestLog(), clientProps, health);
-        this.ledger = ResultsLedger.start(topics.resultsLedger(), clientProps, health);
+        this.requestLog = RequestLog.start(topics.requestLog(), clientProps, health,
+                stateDir.store(NotesStateDir.REQUEST_LOG, ttlSeconds(config.requestLogRetentionMs())));
+        this.ledger = ResultsLedger.start(topics.resultsLedger(), clientProps, health,
+                stateDir.store(NotesStateDir.LEDGER, ttlSeconds(config.ledgerRetentionMs())));
         this.deadLetters = new ResultDeadLetters(topics.resultsDeadLetter(), clientProps, metrics);
         this.workers = Executors.newFixedThreadPool(config.workerThreads(), threads("notes-worker-"));
         this.queues = new IncidentQueues(workers);
@@ -93,6 +105,17 @@ public final class NotesWriter implements AutoCloseable {
     }
 
     /**
+     * As {@link #start(NotesConfig, TopicCatalogue, Properties, String, Supplier, MeterRegistry, Path, Health)}
+     * with the stores in a new temporary directory, removed on {@link #close()}: for tools and
+     * tests that run a writer on its own.
+     */
+    public static NotesWriter start(NotesConfig config, TopicCatalogue topics, Properties kafkaClientProps,
+            String applicationId, Supplier<TriggerSet> triggers, MeterRegistry registry, Health health) {
+        return start(config, topics, kafkaClientProps, applicationId, triggers, registry, ResultProcessor.Faults.NONE,
+                health, null);
+    }
+
+    /**
      * Creates the notes topics if missing, starts restoring the request log and the ledger, then
      * consumes results. Returns at once; {@link #isReady()} says when it is working. With
      * {@code NOTES_ENABLED=false} returns a writer that does nothing (and is ready).
@@ -103,16 +126,21 @@ public final class NotesWriter implements AutoCloseable {
      * @param health           where the writer's threads report ({@code notes-consumer},
      *                         {@code notes-request-log}, {@code notes-ledger}); a thread ended by
      *                         an exception marks its part failed
+     * @param stateDir         the processor's {@code STATE_DIR}: the request-log and ledger stores
+     *                         live in {@code <stateDir>/<applicationId>.notes/}, wiped and restored
+     *                         at every start
      */
     public static NotesWriter start(NotesConfig config, TopicCatalogue topics, Properties kafkaClientProps,
-            String applicationId, Supplier<TriggerSet> triggers, MeterRegistry registry, Health health) {
+            String applicationId, Supplier<TriggerSet> triggers, MeterRegistry registry, Path stateDir, Health health) {
+        Objects.requireNonNull(stateDir, "stateDir");
         return start(config, topics, kafkaClientProps, applicationId, triggers, registry, ResultProcessor.Faults.NONE,
-                health);
+                health, stateDir);
     }
 
+    /** {@code stateDir} null: a temporary directory, removed on close. */
     static NotesWriter start(NotesConfig config, TopicCatalogue topics, Properties kafkaClientProps,
             String applicationId, Supplier<TriggerSet> triggers, MeterRegistry registry, ResultProcessor.Faults faults,
-            Health health) {
+            Health health, Path stateDir) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(topics, "topics");
         Objects.requireNonNull(kafkaClientProps, "kafkaClientProps");
@@ -128,11 +156,29 @@ public final class NotesWriter implements AutoCloseable {
         Properties adminProps = new Properties();
         adminProps.putAll(kafkaClientProps);
         try (Admin admin = Admin.create(adminProps)) {
-            TopicAdmin.ensureTopics(admin, topicsToEnsure(topics, config.topicPartitions(), config.topicReplication()),
-                    TOPIC_TIMEOUT);
+            TopicAdmin.ensureTopics(admin, topicsToEnsure(topics, config.topicPartitions(), config.topicReplication(),
+                    config.requestLogRetentionMs(), config.ledgerRetentionMs()), TOPIC_TIMEOUT);
+            warnIfKeptForever(admin, topics.requestLog(), TopicPlan.REQUEST_LOG_RETENTION_MS,
+                    config.requestLogRetentionMs());
+            warnIfKeptForever(admin, topics.resultsLedger(), TopicPlan.RESULTS_LEDGER_RETENTION_MS,
+                    config.ledgerRetentionMs());
         }
-        NotesWriter writer = new NotesWriter(config, topics, kafkaClientProps, applicationId, triggers, registry, faults,
-                health);
+        boolean temporary = stateDir == null;
+        Path dir;
+        try {
+            dir = temporary ? Files.createTempDirectory("pdpipeline-notes-") : NotesStateDir.of(stateDir, applicationId);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create a directory for the notes stores: " + e, e);
+        }
+        NotesStateDir stores = NotesStateDir.open(dir, config.storeCacheBytes());
+        NotesWriter writer;
+        try {
+            writer = new NotesWriter(config, topics, kafkaClientProps, applicationId, triggers, registry, faults,
+                    health, stores, temporary);
+        } catch (RuntimeException e) {
+            stores.close();
+            throw e;
+        }
         writer.consumer.start(writer::dispatch, writer.rebalance,
                 timeout -> writer.requestLog.awaitRestored(timeout) && writer.ledger.awaitRestored(timeout));
         log.info("Notes writer started: results from {} to {} ({})", topics.results(), config.apiUrl(), config);
@@ -142,6 +188,8 @@ public final class NotesWriter implements AutoCloseable {
     /** A disabled writer. */
     private NotesWriter() {
         this.config = null;
+        this.stateDir = null;
+        this.deleteStateDir = false;
         this.requestLog = null;
         this.ledger = null;
         this.deadLetters = null;
@@ -157,11 +205,19 @@ public final class NotesWriter implements AutoCloseable {
 
     /**
      * The topics the writer needs, as the topic plan creates them: results and results DLQ
-     * ({@code delete}), request log and ledger ({@code compact}); {@code min.insync.replicas=2}
-     * where {@code replication} is 3 or more. The processor creates them from the plan before the
-     * writer starts, so this only matters when the writer runs on its own.
+     * ({@code delete}), request log and ledger ({@code compact,delete} with the default
+     * retention); {@code min.insync.replicas=2} where {@code replication} is 3 or more. The
+     * processor creates them from the plan before the writer starts, so this only matters when
+     * the writer runs on its own.
      */
     public static List<NewTopic> topicsToEnsure(TopicCatalogue topics, int partitions, short replication) {
+        return topicsToEnsure(topics, partitions, replication, TopicPlan.DEFAULT_REQUEST_LOG_RETENTION_MS,
+                TopicPlan.DEFAULT_REQUEST_LOG_RETENTION_MS);
+    }
+
+    /** As above, with the request log's and the ledger's {@code retention.ms} (-1 = forever). */
+    public static List<NewTopic> topicsToEnsure(TopicCatalogue topics, int partitions, short replication,
+            long requestLogRetentionMs, long ledgerRetentionMs) {
         Objects.requireNonNull(topics, "topics");
         Map<String, String> env = new java.util.HashMap<>();
         env.put(TopicCatalogue.RESULTS_TOPIC_ENV, topics.results());
@@ -170,6 +226,8 @@ public final class NotesWriter implements AutoCloseable {
         env.put(TopicCatalogue.RESULTS_LEDGER_TOPIC_ENV, topics.resultsLedger());
         env.put(TopicPlan.NOTES_TOPIC_PARTITIONS, Integer.toString(partitions));
         env.put(TopicPlan.TOPIC_REPLICATION, Short.toString(replication));
+        env.put(TopicPlan.REQUEST_LOG_RETENTION_MS, Long.toString(requestLogRetentionMs));
+        env.put(TopicPlan.RESULTS_LEDGER_RETENTION_MS, Long.toString(ledgerRetentionMs));
         return TopicPlan.fromEnv(env).topics(replication, List.of(TopicPlan.Role.RESULTS,
                         TopicPlan.Role.RESULTS_DEAD_LETTER, TopicPlan.Role.REQUEST_LOG, TopicPlan.Role.LEDGER))
                 .stream().map(TopicPlan.Spec::toNewTopic).toList();
@@ -231,7 +289,52 @@ public final class NotesWriter implements AutoCloseable {
         deadLetters.close();
         ledger.close();
         requestLog.close();
+        stateDir.close();
+        if (deleteStateDir) {
+            deleteQuietly(stateDir.dir());
+        }
         log.info("Notes writer stopped");
+    }
+
+    /**
+     * Existing topics are never changed, so a request log or ledger created before they had a
+     * retention keeps growing: say so, with the command that applies the plan.
+     */
+    private static void warnIfKeptForever(Admin admin, String topic, String setting, long plannedMs) {
+        if (plannedMs < 0) {
+            return;
+        }
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        try {
+            Config configs = admin.describeConfigs(List.of(resource)).all().get(10, TimeUnit.SECONDS).get(resource);
+            String policy = configs.get(TopicConfig.CLEANUP_POLICY_CONFIG).value();
+            if (policy != null && !policy.contains(TopicConfig.CLEANUP_POLICY_DELETE)) {
+                log.warn("Topic {} has cleanup.policy={} and keeps every key forever, unlike the plan ({}={} ms, "
+                        + "compact,delete): it and the notes store grow with history. Apply the plan with: "
+                        + "kafka-configs.sh --bootstrap-server <brokers> --alter --entity-type topics --entity-name {} "
+                        + "--add-config 'cleanup.policy=[compact,delete],retention.ms={}'", topic, policy, setting,
+                        plannedMs, topic, plannedMs);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException | RuntimeException e) {
+            log.debug("Cannot read the configs of {}: {}", topic, e.toString());
+        }
+    }
+
+    /** A store's expiry: the topic's retention in seconds, 0 (none) for -1. */
+    static long ttlSeconds(long retentionMs) {
+        return retentionMs < 0 ? 0 : Math.max(1, retentionMs / 1000);
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            log.debug("Cannot remove {}: {}", dir, e.toString());
+        }
     }
 
     private static ThreadFactory threads(String prefix) {

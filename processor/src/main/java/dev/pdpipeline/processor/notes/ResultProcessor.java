@@ -1,5 +1,6 @@
 package dev.pdpipeline.processor.notes;
 
+import dev.pdpipeline.common.topics.TopicPlan;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.processor.pagerduty.PagerDutyCaller;
 import dev.pdpipeline.processor.pagerduty.PagerDutyClient;
@@ -173,6 +174,12 @@ final class ResultProcessor {
             if (cause instanceof CancellationException || w.abandoned()) {
                 return CompletableFuture.completedFuture(false);
             }
+            if (cause instanceof NotesStore.StoreException) {
+                // the local copy failed (its part is failed, the process stops): not the result's fault
+                log.error("Not applying result {} ({}): {}; it is read again after a restart", w.where(),
+                        w.result.resultId(), cause.getMessage());
+                return CompletableFuture.completedFuture(false);
+            }
             log.error("Unexpected failure applying result {} ({})", w.where(), w.result.resultId(), cause);
             return deadLetter(w, DeadLetterReason.INTERNAL_ERROR, String.valueOf(cause));
         }).thenCompose(f -> f);
@@ -183,7 +190,13 @@ final class ResultProcessor {
             into.completeExceptionally(new CancellationException("abandoned"));
             return;
         }
-        Optional<RequestLogRecord> request = requestLog.get(w.result.requestId());
+        Optional<RequestLogRecord> request;
+        try {
+            request = requestLog.get(w.result.requestId());
+        } catch (RuntimeException e) {
+            into.completeExceptionally(e);
+            return;
+        }
         if (request.isPresent()) {
             into.complete(request.get());
         } else if (System.nanoTime() - w.firstSeenNanos >= config.unknownRequestGrace().toNanos()) {
@@ -197,8 +210,7 @@ final class ResultProcessor {
     private CompletableFuture<Boolean> handle(Work w, RequestLogRecord request) {
         AgentResult r = w.result;
         if (request == null) {
-            return deadLetter(w, DeadLetterReason.UNKNOWN_REQUEST, "request_id " + r.requestId()
-                    + " is not in the request log (waited " + config.unknownRequestGrace().toMillis() + " ms)");
+            return deadLetter(w, DeadLetterReason.UNKNOWN_REQUEST, unknownRequestDetail(r.requestId()));
         }
         if (!request.agent().equals(r.agent())
                 || (request.incidentId() != null && !request.incidentId().equals(r.incidentId()))) {
@@ -267,6 +279,18 @@ final class ResultProcessor {
             }
             return failed(w, credentials, unwrap(e));
         }).thenCompose(f -> f).whenComplete((ok, e) -> w.progress.writeEnded());
+    }
+
+    /**
+     * Why a result without its request is not written: never routed by this pipeline, or routed
+     * longer ago than the request log keeps requests (the broker deleted the record).
+     */
+    String unknownRequestDetail(String requestId) {
+        long retention = config.requestLogRetentionMs();
+        return "request_id " + requestId + " is not in the request log (waited "
+                + config.unknownRequestGrace().toMillis() + " ms): the request is unknown, or older than the "
+                + "request log's retention (" + TopicPlan.REQUEST_LOG_RETENTION_MS + "="
+                + (retention < 0 ? "-1, kept forever" : retention + " ms") + ") and was deleted; not written";
     }
 
     private CompletableFuture<List<String>> writeParts(Work w, WriteCredentials c, List<NoteFormatter.Part> parts,

@@ -1,5 +1,7 @@
 package dev.pdpipeline.processor.notes;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,13 +11,15 @@ import java.nio.charset.StandardCharsets;
 import dev.pdpipeline.common.health.Health;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -32,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * after it answered. A result found {@code done} is never written again; one found
  * {@code attempting} or {@code dead_lettered} may or may not have reached PagerDuty, so the writer
  * looks for its marker on the incident first.
+ *
+ * <p>The topic is compacted with a retention (at least as long as results can be read again);
+ * the entries live in a local store on disk ({@link NotesStore}), as written, parsed on lookup.
  */
 public final class ResultsLedger implements AutoCloseable, ResultProcessor.Ledger {
 
@@ -42,6 +49,9 @@ public final class ResultsLedger implements AutoCloseable, ResultProcessor.Ledge
     public enum State {
         ATTEMPTING, DONE, DEAD_LETTERED;
 
+        /** {@code <code>"}: how the value continues after {@code {"state":"}. */
+        private final byte[] quoted = (name().toLowerCase(Locale.ROOT) + "\"").getBytes(StandardCharsets.UTF_8);
+
         public String code() {
             return name().toLowerCase(Locale.ROOT);
         }
@@ -51,17 +61,19 @@ public final class ResultsLedger implements AutoCloseable, ResultProcessor.Ledge
         }
     }
 
-    /** One ledger entry, as kept in memory. */
+    /** One ledger entry, as read from the store. */
     public record Entry(State state, List<String> noteIds) {
     }
 
     private final String topic;
-    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final NotesStore store;
     private final CompactedTopicReader reader;
     private final KafkaProducer<byte[], byte[]> producer;
+    private volatile boolean closed;
 
-    private ResultsLedger(String topic, Properties clientProps, Health health) {
+    private ResultsLedger(String topic, Properties clientProps, Health health, NotesStore store) {
         this.topic = topic;
+        this.store = store;
         this.reader = new CompactedTopicReader(topic, clientProps, "notes-ledger", this::apply, health);
         Properties props = new Properties();
         props.putAll(clientProps);
@@ -75,22 +87,105 @@ public final class ResultsLedger implements AutoCloseable, ResultProcessor.Ledge
         this.producer = new KafkaProducer<>(props);
     }
 
-    /** Starts restoring and tailing {@code topic}; the reader thread reports to {@code health} as {@code notes-ledger}. */
-    public static ResultsLedger start(String topic, Properties clientProps, Health health) {
+    /**
+     * Starts restoring and tailing {@code topic} into {@code store} (empty); the reader thread
+     * reports to {@code health} as {@code notes-ledger}. The store is closed with the ledger.
+     */
+    public static ResultsLedger start(String topic, Properties clientProps, Health health, NotesStore store) {
         ResultsLedger ledger = new ResultsLedger(Objects.requireNonNull(topic, "topic"),
-                Objects.requireNonNull(clientProps, "clientProps"), health);
+                Objects.requireNonNull(clientProps, "clientProps"), health, Objects.requireNonNull(store, "store"));
         ledger.reader.start();
         return ledger;
     }
 
-    private void apply(String resultId, byte[] value) {
-        if (value == null) {
-            entries.remove(resultId);
-            return;
+    private void apply(List<ConsumerRecord<byte[], byte[]>> records) {
+        List<NotesStore.Write> writes = new ArrayList<>(records.size());
+        Map<java.nio.ByteBuffer, Boolean> doneInBatch = new HashMap<>(records.size() * 2);
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            java.nio.ByteBuffer key = java.nio.ByteBuffer.wrap(r.key());
+            byte[] value = r.value();
+            if (value == null) {
+                writes.add(new NotesStore.Write(r.key(), null));
+                doneInBatch.put(key, false);
+                continue;
+            }
+            State state;
+            try {
+                state = stateOf(value);
+            } catch (IllegalArgumentException e) {
+                log.warn("Skipping unreadable ledger record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(),
+                        e.getMessage());
+                continue;
+            }
+            // our own writes are applied at once; a state read back later never moves a result back
+            if (state != State.DONE) {
+                Boolean pending = doneInBatch.get(key);
+                boolean done = pending != null ? pending
+                        : isDone(store.get(new String(r.key(), StandardCharsets.UTF_8)));
+                if (done) {
+                    continue;
+                }
+            }
+            writes.add(new NotesStore.Write(r.key(), value));
+            doneInBatch.put(key, state == State.DONE);
         }
-        Entry entry = parse(value);
-        // our own writes are applied at once; a state read back later never moves a result back
-        entries.merge(resultId, entry, (old, neu) -> old.state() == State.DONE && neu.state() != State.DONE ? old : neu);
+        store.write(writes);
+    }
+
+    private static boolean startsWith(byte[] value, byte[] prefix, int at) {
+        if (value.length < at + prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (value[at + i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isDone(byte[] stored) {
+        if (stored == null) {
+            return false;
+        }
+        try {
+            return stateOf(stored) == State.DONE;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    private static final byte[] STATE_FIRST = "{\"state\":\"".getBytes(StandardCharsets.UTF_8);
+
+    /**
+     * The {@code state} field alone, read without building a tree (the restore reads every
+     * entry); entries this writer wrote start with it, so that case is a byte comparison.
+     */
+    static State stateOf(byte[] value) {
+        if (startsWith(value, STATE_FIRST, 0)) {
+            for (State s : State.values()) {
+                byte[] code = s.quoted;
+                if (startsWith(value, code, STATE_FIRST.length)) {
+                    return s;
+                }
+            }
+        }
+        try (JsonParser p = Json.mapper().getFactory().createParser(value)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new IllegalArgumentException("unreadable ledger entry: not a JSON object");
+            }
+            for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+                String field = p.currentName();
+                JsonToken v = p.nextToken();
+                if ("state".equals(field) && v == JsonToken.VALUE_STRING) {
+                    return State.of(p.getText());
+                }
+                p.skipChildren();
+            }
+            throw new IllegalArgumentException("unreadable ledger entry: no state");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("unreadable ledger entry: " + e.getMessage(), e);
+        }
     }
 
     static Entry parse(byte[] value) {
@@ -105,8 +200,35 @@ public final class ResultsLedger implements AutoCloseable, ResultProcessor.Ledge
         }
     }
 
+    /**
+     * The entry, if any; an unreadable one counts as absent (logged).
+     *
+     * @throws NotesStore.StoreException when the store cannot be read (the part fails too)
+     */
+    @Override
     public Optional<Entry> get(String resultId) {
-        return Optional.ofNullable(entries.get(Objects.requireNonNull(resultId, "resultId")));
+        byte[] value = stored(() -> store.get(Objects.requireNonNull(resultId, "resultId")));
+        if (value == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(parse(value));
+        } catch (IllegalArgumentException e) {
+            log.warn("Ignoring an unreadable ledger entry for result {}: {}", resultId, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** A store call; its failure fails the ledger's part (unless closing) and is rethrown. */
+    private <T> T stored(java.util.function.Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (NotesStore.StoreException e) {
+            if (!closed) {
+                reader.fail(e);
+            }
+            throw e;
+        }
     }
 
     /**
@@ -119,9 +241,11 @@ public final class ResultsLedger implements AutoCloseable, ResultProcessor.Ledge
         Objects.requireNonNull(resultId, "resultId");
         Objects.requireNonNull(state, "state");
         ObjectNode json = entryJson(resultId, state, result, noteIds, detail);
+        byte[] value;
         try {
+            value = Json.mapper().writeValueAsBytes(json);
             producer.send(new ProducerRecord<>(topic, resultId.getBytes(StandardCharsets.UTF_8),
-                    Json.mapper().writeValueAsBytes(json))).get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    value)).get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while recording " + state.code() + " for result " + resultId, e);
@@ -129,7 +253,10 @@ public final class ResultsLedger implements AutoCloseable, ResultProcessor.Ledge
             throw new IllegalStateException("cannot record " + state.code() + " for result " + resultId + " on "
                     + topic + ": " + (e instanceof ExecutionException ? e.getCause() : e), e);
         }
-        entries.put(resultId, new Entry(state, noteIds == null ? List.of() : List.copyOf(noteIds)));
+        stored(() -> {
+            store.put(resultId, value);
+            return null;
+        });
         log.debug("Ledger: result {} {}", resultId, state.code());
     }
 
@@ -149,7 +276,11 @@ public final class ResultsLedger implements AutoCloseable, ResultProcessor.Ledge
             acked.completeExceptionally(e);
             return acked;
         }
-        entries.put(resultId, new Entry(state, noteIds == null ? List.of() : List.copyOf(noteIds)));
+        byte[] written = value;
+        stored(() -> {
+            store.put(resultId, written);
+            return null;
+        });
         producer.send(new ProducerRecord<>(topic, resultId.getBytes(StandardCharsets.UTF_8), value), (meta, e) -> {
             if (e == null) {
                 acked.complete(null);
@@ -186,7 +317,7 @@ public final class ResultsLedger implements AutoCloseable, ResultProcessor.Ledge
     }
 
     /**
-     * Completes once every entry written before this call (by any instance) is in memory: a
+     * Completes once every entry written before this call (by any instance) is in the store: a
      * results partition's new owner waits for it, so it sees the previous owner's last
      * {@code attempting} and {@code done} before writing anything.
      */
@@ -200,7 +331,9 @@ public final class ResultsLedger implements AutoCloseable, ResultProcessor.Ledge
 
     @Override
     public void close() {
+        closed = true;
         reader.close();
         producer.close(Duration.ofSeconds(5));
+        store.close();
     }
 }

@@ -72,7 +72,7 @@ final class NotesItSupport implements AutoCloseable {
             ResultProcessor.Faults faults, Health health) {
         flush();
         return NotesWriter.start(NotesConfig.fromEnv(env), topics, clientProps(), applicationId, () -> triggers,
-                registry, faults, health);
+                registry, faults, health, null);
     }
 
     void request(String requestId, String trigger, String agent, String incident, boolean writeBack) {

@@ -135,7 +135,24 @@ class ResultProcessorTest {
         assertThat(processor.process(w).get(10, TimeUnit.SECONDS)).isTrue();
 
         assertThat(deadLetters.sent).containsExactly(DeadLetterReason.UNKNOWN_REQUEST);
+        assertThat(deadLetters.details.get(0)).contains("req-unknown").contains("unknown, or older than the request "
+                + "log's retention").contains("REQUEST_LOG_RETENTION_MS=2592000000 ms");
         assertThat(pagerDuty.calls).isEmpty();
+    }
+
+    @Test
+    void aLocalStoreThatCannotBeReadLeavesTheResultUnfinishedNotDeadLettered() throws Exception {
+        ResultProcessor broken = new ResultProcessor(config, id -> {
+            throw new NotesStore.StoreException("cannot read the request-log store: IOError", null);
+        }, ledger, deadLetters, pagerDuty, caller, TriggerSet::empty, new NotesMetrics(registry), executor,
+                ResultProcessor.Faults.NONE);
+
+        assertThat(broken.process(work("req-1", "P1", new PartitionProgress(TP))).get(10, TimeUnit.SECONDS))
+                .as("read again after the restart the failed store causes").isFalse();
+
+        assertThat(deadLetters.sent).isEmpty();
+        assertThat(pagerDuty.calls).isEmpty();
+        assertThat(ledger.history).isEmpty();
     }
 
     private ResultProcessor.Work work(String requestId, String incident, PartitionProgress progress) {
@@ -198,9 +215,11 @@ class ResultProcessorTest {
 
     private static final class FakeDeadLetters implements ResultProcessor.DeadLetters {
         final List<DeadLetterReason> sent = new CopyOnWriteArrayList<>();
+        final List<String> details = new CopyOnWriteArrayList<>();
 
         @Override
         public void send(ConsumerRecord<byte[], byte[]> record, DeadLetterReason reason, String detail) {
+            details.add(detail);
             sent.add(reason);
         }
     }
