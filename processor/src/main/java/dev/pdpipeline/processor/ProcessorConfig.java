@@ -60,6 +60,8 @@ public final class ProcessorConfig {
     public static final String TOPIC_REPLICATION = TopicPlan.TOPIC_REPLICATION;
     /** How long topic creation at start (and on reload) may take. */
     public static final String TOPIC_CREATE_TIMEOUT_MS = "TOPIC_CREATE_TIMEOUT_MS";
+    /** Off-heap memory all dedup stores of this instance share (RocksDB block cache and memtables). */
+    public static final String DEDUP_STORE_CACHE_MB = "DEDUP_STORE_CACHE_MB";
     /** Port of /health/* and /metrics when the processor runs alone. */
     public static final String MANAGEMENT_PORT = "MANAGEMENT_PORT";
     /** Interface the management port binds to when the processor runs alone. */
@@ -104,7 +106,10 @@ public final class ProcessorConfig {
             .define(MANAGEMENT_PORT, Type.INT, 8081, Range.between(0, 65535),
                     Importance.MEDIUM, "Port of /health/live, /health/ready and /metrics.")
             .define(MANAGEMENT_HOST, Type.STRING, "0.0.0.0", new ConfigDef.NonEmptyString(),
-                    Importance.LOW, "Interface the management port binds to.");
+                    Importance.LOW, "Interface the management port binds to.")
+            .define(DEDUP_STORE_CACHE_MB, Type.INT, 64, Range.between(4, 65_536), Importance.LOW,
+                    "Off-heap memory (MiB) every dedup store of this instance shares: RocksDB block cache with "
+                            + "index and filter blocks, and the memtables (at most half).");
 
     private final Map<String, String> env;
     private final TopicCatalogue topics;
@@ -118,6 +123,7 @@ public final class ProcessorConfig {
     private final Duration dedupWindow;
     private final Duration dedupPurgeInterval;
     private final int dedupPurgeBatch;
+    private final int dedupStoreCacheMb;
     private final int agentTopicPartitions;
     private final TopicPlan topicPlan;
     private final int rawTopicPartitions;
@@ -141,6 +147,7 @@ public final class ProcessorConfig {
         this.dedupWindow = Duration.ofHours((Integer) v.get(DEDUP_WINDOW_HOURS));
         this.dedupPurgeInterval = Duration.ofMillis((Long) v.get(DEDUP_PURGE_INTERVAL_MS));
         this.dedupPurgeBatch = (Integer) v.get(DEDUP_PURGE_BATCH);
+        this.dedupStoreCacheMb = (Integer) v.get(DEDUP_STORE_CACHE_MB);
         this.agentTopicPartitions = (Integer) v.get(AGENT_TOPIC_PARTITIONS);
         this.rawTopicPartitions = (Integer) v.get(RAW_TOPIC_PARTITIONS);
         this.rawTopicRetentionMs = (Long) v.get(RAW_TOPIC_RETENTION_MS);
@@ -235,6 +242,11 @@ public final class ProcessorConfig {
 
     public int dedupPurgeBatch() {
         return dedupPurgeBatch;
+    }
+
+    /** {@value #DEDUP_STORE_CACHE_MB}: the dedup stores' shared off-heap memory, in MiB. */
+    public int dedupStoreCacheMb() {
+        return dedupStoreCacheMb;
     }
 
     /** Partitions of new agent topics; 0 means "as many as the raw topic". */

@@ -9,6 +9,7 @@ import dev.pdpipeline.common.topics.TopicCatalogue;
 import dev.pdpipeline.common.trigger.TriggerLoader;
 import dev.pdpipeline.common.trigger.TriggerSet;
 import dev.pdpipeline.common.trigger.TriggerWatcher;
+import dev.pdpipeline.processor.dedup.BoundedDedupRocksDb;
 import dev.pdpipeline.processor.notes.NotesConfig;
 import dev.pdpipeline.processor.notes.NotesWriter;
 import dev.pdpipeline.processor.reload.ActiveTriggers;
@@ -230,6 +231,9 @@ public final class ProcessorService implements AutoCloseable {
         props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG,
                 DefaultProductionExceptionHandler.class.getName());
         props.put(StreamsConfig.producerPrefix(ProducerConfig.ACKS_CONFIG), "all");
+        // One bounded off-heap budget for every dedup store, whatever the partitions this instance owns.
+        props.put(StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, BoundedDedupRocksDb.class.getName());
+        props.put(BoundedDedupRocksDb.CACHE_BYTES_CONFIG, (long) config.dedupStoreCacheMb() << 20);
         if (!config.exactlyOnce()) {
             // (exactly_once_v2 enforces both itself)
             props.put(StreamsConfig.producerPrefix(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG), "true");
