@@ -1,11 +1,8 @@
 package dev.pdpipeline.ingress.http;
 
 import com.fasterxml.jackson.core.JacksonException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.pdpipeline.common.event.IncidentLocator;
-import dev.pdpipeline.common.json.Json;
 import dev.pdpipeline.common.kafka.PipelineHeaders;
+import dev.pdpipeline.common.logging.LogContext;
 import dev.pdpipeline.ingress.metrics.IngressMetrics;
 import dev.pdpipeline.ingress.publish.PublishReceipt;
 import dev.pdpipeline.ingress.publish.PublishRejectedException;
@@ -24,6 +21,8 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,6 +42,10 @@ import org.slf4j.LoggerFactory;
  * The wait for Kafka is bounded by the publish timeout:
  * past it the answer is 503 and PagerDuty retries. A record that Kafka stores after that 503 is a
  * duplicate of the retry, which the processor drops by webhook/event id.
+ *
+ * <p>The answer to a publish is written on a Jetty thread ({@link #answerOn}), never on the Kafka
+ * producer's network thread that completes the publish: that thread must go back to sending, and
+ * a client that does not read its answer must not hold it.
  */
 public final class WebhookEndpoint {
 
@@ -63,6 +66,7 @@ public final class WebhookEndpoint {
     private final Duration bodyTimeout;
     private final Clock clock;
     private final AtomicLong lastSlowWarning = new AtomicLong(System.nanoTime() - SLOW_WARNING_EVERY_NANOS);
+    private volatile Executor answers = Runnable::run;
 
     /**
      * @param secrets        the secrets accepted right now (read per request, so reloads apply at once)
@@ -104,6 +108,22 @@ public final class WebhookEndpoint {
             throw new IllegalArgumentException("publishTimeout must be positive, got " + publishTimeout);
         }
         this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /**
+     * Where answers to publishes are written (the server's own thread pool). Until this is called
+     * they are written by whichever thread completes the publish. When the pool refuses a task
+     * (stopping), the answer is written at once instead, so no request is left without one.
+     */
+    void answerOn(Executor pool) {
+        Objects.requireNonNull(pool, "pool");
+        this.answers = task -> {
+            try {
+                pool.execute(task);
+            } catch (RejectedExecutionException e) {
+                task.run();
+            }
+        };
     }
 
     /** Any method but POST on {@link #PATH}. */
@@ -161,12 +181,13 @@ public final class WebhookEndpoint {
                 default -> "signature does not match";
             }));
         }
-        RawDelivery delivery = new RawDelivery(partitionKey(body, webhookId), body, webhookId, subscription,
+        DeliveryFields fields = fields(body, webhookId);
+        RawDelivery delivery = new RawDelivery(fields.key(), body, webhookId, subscription,
                 receivedAt, verification.matchedFingerprints());
-        return publishBounded(delivery).handle((receipt, failure) -> {
-            answer(ctx, delivery, receipt, failure);
+        return publishBounded(delivery).handleAsync((receipt, failure) -> {
+            answer(ctx, delivery, fields, receipt, failure);
             return null;
-        });
+        }, answers);
     }
 
     /** The answer to a request whose body could not be read (or was not authentic): always a 4xx. */
@@ -230,15 +251,16 @@ public final class WebhookEndpoint {
                         metrics.publishLatency(Duration.ofNanos(System.nanoTime() - start), outcome(failure)));
     }
 
-    private static void answer(Context ctx, RawDelivery delivery, PublishReceipt receipt, Throwable failure) {
+    private static void answer(Context ctx, RawDelivery delivery, DeliveryFields fields, PublishReceipt receipt,
+            Throwable failure) {
         if (failure == null) {
-            LOG.info("Accepted webhook {} (key {}, {} bytes) at {}-{}@{}", delivery.webhookId(), delivery.key(),
-                    delivery.body().length, receipt.topic(), receipt.partition(), receipt.offset());
-            ObjectNode body = Json.mapper().createObjectNode()
-                    .put("status", "accepted")
-                    .put("partition", receipt.partition())
-                    .put("offset", receipt.offset());
-            WebhookServer.respond(ctx, 202, body);
+            try (LogContext scope = LogContext.record(receipt.topic(), receipt.partition(), receipt.offset())) {
+                scope.put(LogContext.EVENT_ID, fields.eventId()).put(LogContext.INCIDENT, fields.incident());
+                LOG.info("Accepted webhook {} (key {}, {} bytes) at {}-{}@{}, event {}", delivery.webhookId(),
+                        delivery.key(), delivery.body().length, receipt.topic(), receipt.partition(), receipt.offset(),
+                        fields.eventId());
+            }
+            WebhookServer.respondJson(ctx, 202, acceptedBody(receipt.partition(), receipt.offset()));
             return;
         }
         Throwable cause = unwrap(failure);
@@ -278,31 +300,32 @@ public final class WebhookEndpoint {
         return t;
     }
 
+    /** {@code {"status":"accepted","partition":P,"offset":O}}, written without a JSON tree. */
+    static String acceptedBody(int partition, long offset) {
+        return new StringBuilder(64).append("{\"status\":\"accepted\",\"partition\":").append(partition)
+                .append(",\"offset\":").append(offset).append('}').toString();
+    }
+
     /**
-     * The record key: incident id, else resource id, else null. An authenticated body that is not
-     * JSON or not a V3 event is still published (the processor dead-letters it), without a key.
+     * The record key (incident id, else resource id, else null) and the event id. An authenticated
+     * body that is not JSON or not a V3 event is still published (the processor dead-letters it),
+     * without a key.
      */
-    private static String partitionKey(byte[] body, String webhookId) {
+    private static DeliveryFields fields(byte[] body, String webhookId) {
         try {
-            JsonNode delivery = Json.mapper().readTree(body);
-            String key = IncidentLocator.partitionKey(delivery).orElse(null);
-            if (key == null && !isPing(delivery)) {
+            DeliveryFields fields = DeliveryFields.read(body);
+            if (fields.key() == null && !fields.ping()) {
                 LOG.info("Webhook {} carries no incident or resource id; publishing it without a key", webhookId);
             }
-            return key;
+            return fields;
         } catch (JacksonException e) {
             LOG.warn("Webhook {} is authenticated but not valid JSON ({}); publishing it without a key",
                     webhookId, e.getOriginalMessage());
-            return null;
+            return DeliveryFields.NONE;
         } catch (IOException e) {
             LOG.warn("Webhook {} body could not be parsed ({}); publishing it without a key", webhookId, e.toString());
-            return null;
+            return DeliveryFields.NONE;
         }
-    }
-
-    private static boolean isPing(JsonNode delivery) {
-        JsonNode type = delivery == null ? null : delivery.path("event").path("event_type");
-        return type != null && "pagey.ping".equals(type.asText(null));
     }
 
     /** A request header fit for logs and Kafka headers: trimmed, bounded, printable ASCII only. */

@@ -131,6 +131,8 @@ public final class WebhookServer implements AutoCloseable {
             config.http.defaultContentType = JSON;
             config.http.prefer405over404 = false;
             config.jetty.modifyServer(server -> {
+                // answers to publishes are written on Jetty's threads, not on the Kafka producer's
+                endpoint.answerOn(server.getThreadPool());
                 server.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
                     @Override
                     public void lifeCycleFailure(org.eclipse.jetty.util.component.LifeCycle event, Throwable cause) {
@@ -307,7 +309,12 @@ public final class WebhookServer implements AutoCloseable {
             text = "{\"error\":\"internal error\"}";
             status = 500;
         }
-        ctx.status(status).contentType(JSON).result(text);
+        respondJson(ctx, status, text);
+    }
+
+    /** Writes {@code json}, already serialised, as the response with {@code status}. */
+    static void respondJson(Context ctx, int status, String json) {
+        ctx.status(status).contentType(JSON).result(json);
     }
 
     /** Writes a problem as {@code {"error": message}} with its status and headers. */

@@ -6,7 +6,9 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 
@@ -45,6 +47,9 @@ public final class IngressMetrics {
     private final Counter published;
     private final Counter reloadFailures;
     private final Counter reloads;
+    /** By route and status; statuses are a few dozen at most. */
+    private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
+    private final Map<String, Timer> publishTimers = new ConcurrentHashMap<>();
 
     public IngressMetrics(MeterRegistry registry) {
         this.registry = Objects.requireNonNull(registry, "registry");
@@ -65,11 +70,12 @@ public final class IngressMetrics {
 
     /** Counts one finished HTTP request. {@code route} is {@code webhook} or {@code other}. */
     public void request(String route, int status) {
-        Counter.builder(REQUESTS)
+        // looked up once per route and status, not built and registered again per request
+        requestCounters.computeIfAbsent(route + ' ' + status, k -> Counter.builder(REQUESTS)
                 .description("HTTP requests on the webhook port by route and status")
                 .tag("route", route)
                 .tag("status", Integer.toString(status))
-                .register(registry)
+                .register(registry))
                 .increment();
     }
 
@@ -84,10 +90,10 @@ public final class IngressMetrics {
 
     /** Records how long Kafka took; {@code outcome} is ok, timeout, rejected or error. */
     public void publishLatency(Duration elapsed, String outcome) {
-        Timer.builder(PUBLISH_LATENCY)
+        publishTimers.computeIfAbsent(outcome, k -> Timer.builder(PUBLISH_LATENCY)
                 .description("Time from send to Kafka's acknowledgement (or give-up)")
                 .tag("outcome", outcome)
-                .register(registry)
+                .register(registry))
                 .record(elapsed);
         if ("ok".equals(outcome)) {
             published.increment();

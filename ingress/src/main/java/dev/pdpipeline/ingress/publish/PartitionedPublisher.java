@@ -37,6 +37,8 @@ public final class PartitionedPublisher implements WebhookPublisher, AutoCloseab
     private final IntSupplier partitions;
     private final IntFunction<Boolean> writable;
     private final List<KafkaWebhookPublisher> producers = new ArrayList<>();
+    /** What {@link #producers} held when it last grew: read per delivery without taking the lock. */
+    private volatile KafkaWebhookPublisher[] snapshot = new KafkaWebhookPublisher[0];
     private final AtomicInteger roundRobin = new AtomicInteger();
     private volatile java.util.function.Consumer<Throwable> onFatal = e -> { };
 
@@ -72,9 +74,14 @@ public final class PartitionedPublisher implements WebhookPublisher, AutoCloseab
         }
         int partition = delivery.key() == null ? nextWritable(count)
                 : BuiltInPartitioner.partitionForKey(delivery.key().getBytes(StandardCharsets.UTF_8), count);
-        // all at once, as soon as the partition count is known, so that later deliveries never wait for a new producer
-        producer(Math.min(count, MAX_PRODUCERS) - 1);
-        return producer(partition % MAX_PRODUCERS).publish(delivery, partition);
+        KafkaWebhookPublisher[] ready = snapshot;
+        int needed = Math.min(count, MAX_PRODUCERS);
+        if (ready.length < needed) {
+            // all at once, as soon as the partition count is known, so that later deliveries never wait for a new producer
+            producer(needed - 1);
+            ready = snapshot;
+        }
+        return ready[partition % MAX_PRODUCERS].publish(delivery, partition);
     }
 
     private int nextWritable(int count) {
@@ -89,10 +96,13 @@ public final class PartitionedPublisher implements WebhookPublisher, AutoCloseab
     }
 
     private synchronized KafkaWebhookPublisher producer(int slot) {
-        while (producers.size() <= slot) {
-            KafkaWebhookPublisher created = factory.apply(producers.size());
-            created.onFatal(e -> onFatal.accept(e));
-            producers.add(created);
+        if (producers.size() <= slot) {
+            while (producers.size() <= slot) {
+                KafkaWebhookPublisher created = factory.apply(producers.size());
+                created.onFatal(e -> onFatal.accept(e));
+                producers.add(created);
+            }
+            snapshot = producers.toArray(new KafkaWebhookPublisher[0]);
         }
         return producers.get(slot);
     }
@@ -115,6 +125,7 @@ public final class PartitionedPublisher implements WebhookPublisher, AutoCloseab
             }
         }
         producers.clear();
+        snapshot = new KafkaWebhookPublisher[0];
     }
 
     @Override
