@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Map;
 
 /**
@@ -14,9 +17,10 @@ import java.util.Map;
  * {@link EventMetadata#from}, {@link IncidentLocator} and {@link PagerDutyEvent}'s validation read,
  * and notes where the {@code event} object's bytes are, so the envelope can carry them unchanged.
  *
- * <p>Every other member is skipped ({@link #skip}): the tokenizer still checks the syntax, nesting
- * and number limits and detects duplicate keys, and strings are still decoded (no {@code String}
- * made), so a body is accepted or rejected exactly as by a full tree parse. A member the readers expect to be a scalar but that is a container keeps its
+ * <p>Every other member is skipped: the tokenizer still checks the syntax, nesting and number
+ * limits and detects duplicate keys, and strings are still decoded ({@link #skipDecoding}, no
+ * {@code String} made) unless the body is pure ASCII, so a body is accepted or rejected exactly as
+ * by a full tree parse. A member the readers expect to be a scalar but that is a container keeps its
  * kind (an empty object or array), so "not a string" stays "not a string". Scalars become the
  * same node types as {@code ObjectMapper.readTree} makes, so {@code asText()} prints the same.
  */
@@ -76,6 +80,16 @@ final class EventProjection {
      * @throws IOException as {@code ObjectReader.readTree} with FAIL_ON_TRAILING_TOKENS would
      */
     static Result read(JsonParser parser) throws IOException {
+        return read(parser, true);
+    }
+
+    /**
+     * @param decodeSkipped whether skipped strings are decoded to check their UTF-8; false is only
+     *                      right for pure-ASCII bodies ({@link #isAscii}), where there is no
+     *                      multi-byte sequence for Jackson's skip and its decoder to disagree on
+     */
+    static Result read(JsonParser parser, boolean decodeSkipped) throws IOException {
+        Skipper skipper = decodeSkipped ? EventProjection::skipDecoding : JsonParser::skipChildren;
         JsonToken first = parser.nextToken();
         if (first == null) {
             return new Result(null, -1, -1);
@@ -89,11 +103,11 @@ final class EventProjection {
                 String name = parser.currentName();
                 JsonToken value = parser.nextToken();
                 if (!"event".equals(name)) {
-                    skip(parser);
+                    skipper.skip(parser);
                     continue;
                 }
                 long from = value == JsonToken.START_OBJECT ? parser.currentTokenLocation().getByteOffset() : -1;
-                object.set(name, value(parser, EVENT));
+                object.set(name, value(parser, EVENT, skipper));
                 long to = from < 0 ? -1 : parser.currentLocation().getByteOffset();
                 if (from >= 0 && to > from && to <= Integer.MAX_VALUE) {
                     start = (int) from;
@@ -102,7 +116,7 @@ final class EventProjection {
             }
             root = object;
         } else {
-            root = value(parser, null);
+            root = value(parser, null, skipper);
         }
         JsonToken trailing = parser.nextToken();
         if (trailing != null) {
@@ -112,13 +126,13 @@ final class EventProjection {
     }
 
     /** The current value as a node of {@code shape}; null shape: only its kind. */
-    private static JsonNode value(JsonParser parser, Shape shape) throws IOException {
+    private static JsonNode value(JsonParser parser, Shape shape, Skipper skipper) throws IOException {
         JsonToken token = parser.currentToken();
         switch (token) {
             case START_OBJECT: {
                 ObjectNode object = NODES.objectNode();
                 if (shape == null || shape.fields() == null) {
-                    skip(parser);
+                    skipper.skip(parser);
                     return object;
                 }
                 while (parser.nextToken() == JsonToken.FIELD_NAME) {
@@ -126,9 +140,9 @@ final class EventProjection {
                     parser.nextToken();
                     Shape member = shape.fields().get(name);
                     if (member == null) {
-                        skip(parser);
+                        skipper.skip(parser);
                     } else {
-                        object.set(name, value(parser, member));
+                        object.set(name, value(parser, member, skipper));
                     }
                 }
                 return object;
@@ -136,11 +150,11 @@ final class EventProjection {
             case START_ARRAY: {
                 ArrayNode array = NODES.arrayNode();
                 if (shape == null || shape.element() == null) {
-                    skip(parser);
+                    skipper.skip(parser);
                     return array;
                 }
                 while (parser.nextToken() != JsonToken.END_ARRAY) {
-                    array.add(value(parser, shape.element()));
+                    array.add(value(parser, shape.element(), skipper));
                 }
                 return array;
             }
@@ -175,7 +189,7 @@ final class EventProjection {
      * its decoder does, and the whole-tree parse decodes every string, so this rejects the same
      * bodies. Names, numbers and nesting are checked by the tokenizer in both.
      */
-    private static void skip(JsonParser parser) throws IOException {
+    private static void skipDecoding(JsonParser parser) throws IOException {
         JsonToken token = parser.currentToken();
         if (token == JsonToken.VALUE_STRING) {
             parser.getTextLength();
@@ -198,6 +212,31 @@ final class EventProjection {
                 }
             }
         }
+    }
+
+    /** How a member nobody reads is passed over. */
+    @FunctionalInterface
+    private interface Skipper {
+        void skip(JsonParser parser) throws IOException;
+    }
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final long HIGH_BITS = 0x8080808080808080L;
+
+    /** Whether every byte is below 0x80, eight at a time. */
+    static boolean isAscii(byte[] bytes) {
+        int i = 0;
+        for (int end = bytes.length - Long.BYTES; i <= end; i += Long.BYTES) {
+            if (((long) LONGS.get(bytes, i) & HIGH_BITS) != 0) {
+                return false;
+            }
+        }
+        for (; i < bytes.length; i++) {
+            if (bytes[i] < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Content after the root value, as {@code FAIL_ON_TRAILING_TOKENS} reports it. */

@@ -81,7 +81,7 @@ public final class PagerDutyEvent {
         }
         EventProjection.Result read;
         try (JsonParser parser = Json.mapper().getFactory().createParser(body)) {
-            read = EventProjection.read(parser);
+            read = EventProjection.read(parser, !EventProjection.isAscii(body));
         } catch (IOException e) {
             throw invalid(e);
         }
