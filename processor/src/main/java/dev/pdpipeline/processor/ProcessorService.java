@@ -212,11 +212,38 @@ public final class ProcessorService implements AutoCloseable {
         }
     }
 
+    /**
+     * {@code batch.size} of the Streams producer unless {@code KAFKA_BATCH_SIZE} or
+     * {@code KAFKA_PRODUCER_BATCH_SIZE} says otherwise. Kafka's 16 KiB default holds two or three
+     * 2-8 KB requests, so one commit interval's requests for a partition went out as many small
+     * batches (each a separate append, CRC and index entry on the broker); 256 KiB holds a whole
+     * commit interval's worth at thousands of events/s. Memory stays bounded by {@code buffer.memory}.
+     */
+    static final int PRODUCER_BATCH_SIZE = 256 * 1024;
+    /**
+     * {@code linger.ms} of the Streams producer unless {@code KAFKA_LINGER_MS} or
+     * {@code KAFKA_PRODUCER_LINGER_MS} says otherwise: Kafka Streams' own default (100 ms), stated so
+     * that it is documented; under exactly-once every commit flushes the producer anyway, so
+     * records never wait longer than the commit interval.
+     */
+    static final int PRODUCER_LINGER_MS = 100;
+
+    private static void producerDefault(Properties props, Properties client, String name, Object value) {
+        String prefixed = StreamsConfig.producerPrefix(name);
+        if (!client.containsKey(name) && !client.containsKey(prefixed)) {
+            props.put(prefixed, value);
+        }
+    }
+
     /** The Kafka Streams settings of a config; visible for tests and docs. */
     static Properties streamsProperties(ProcessorConfig config) {
         Properties props = new Properties();
+        Properties client = config.kafkaClientProperties();
+        // Batching defaults sized for the routing producer, which KAFKA_* may override (prefixed or not).
+        producerDefault(props, client, ProducerConfig.BATCH_SIZE_CONFIG, PRODUCER_BATCH_SIZE);
+        producerDefault(props, client, ProducerConfig.LINGER_MS_CONFIG, PRODUCER_LINGER_MS);
         // KAFKA_* first (bootstrap, SASL/TLS, client tuning), then the settings we rely on.
-        props.putAll(config.kafkaClientProperties());
+        props.putAll(client);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
         props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, config.processingGuarantee());
         props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, config.commitIntervalMs());

@@ -95,6 +95,19 @@ class ProcessorConfigTest {
     }
 
     @Test
+    void batchesTheRoutingProducerUnlessKafkaVariablesSayOtherwise() {
+        Properties defaults = ProcessorService.streamsProperties(ProcessorConfig.fromEnv(Map.of()));
+        assertThat(defaults.get(StreamsConfig.producerPrefix("batch.size"))).isEqualTo(256 * 1024);
+        assertThat(defaults.get(StreamsConfig.producerPrefix("linger.ms"))).isEqualTo(100);
+
+        Properties unprefixed = ProcessorService.streamsProperties(ProcessorConfig.fromEnv(Map.of(
+                "KAFKA_BATCH_SIZE", "32768", "KAFKA_PRODUCER_LINGER_MS", "5")));
+        assertThat(unprefixed.get(StreamsConfig.producerPrefix("batch.size"))).isNull();
+        assertThat(unprefixed.getProperty("batch.size")).isEqualTo("32768");
+        assertThat(unprefixed.getProperty(StreamsConfig.producerPrefix("linger.ms"))).isEqualTo("5");
+    }
+
+    @Test
     void neverPrintsEnvironmentValues() {
         ProcessorConfig config = ProcessorConfig.fromEnv(Map.of("PAGERDUTY_WEBHOOK_SECRET", "s3cr3t-value",
                 "KAFKA_SASL_JAAS_CONFIG", "password=\"hunter2\""));

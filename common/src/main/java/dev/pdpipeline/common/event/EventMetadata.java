@@ -1,9 +1,13 @@
 package dev.pdpipeline.common.event;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.TokenBuffer;
 import dev.pdpipeline.common.json.Json;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -105,36 +109,76 @@ public record EventMetadata(
                 text(field(agent, "summary")));
     }
 
-    /** Snake_case JSON, as agents receive it; absent fields are JSON null. */
+    /** Snake_case JSON, as agents receive it; absent fields are JSON null. Layout: {@link #writeJson}. */
     public ObjectNode toJson() {
-        ObjectNode json = Json.mapper().createObjectNode();
-        json.put("event_id", eventId);
-        json.put("event_type", eventType);
-        json.put("resource_type", resourceType);
-        json.put("occurred_at", occurredAt);
-        json.put("data_type", dataType);
-        json.put("incident_id", incidentId);
-        json.put("incident_number", incidentNumber);
-        json.put("incident_key", incidentKey);
-        json.put("status", status);
-        json.put("urgency", urgency);
-        json.put("priority", priority);
-        json.put("html_url", htmlUrl);
-        json.put("service_id", serviceId);
-        json.put("service_name", serviceName);
-        putList(json, "team_ids", teamIds);
-        putList(json, "team_names", teamNames);
-        putList(json, "assignee_ids", assigneeIds);
-        json.put("title", title);
-        if (agentId == null && agentType == null && agentSummary == null) {
-            json.putNull("agent");
-        } else {
-            ObjectNode agent = json.putObject("agent");
-            agent.put("id", agentId);
-            agent.put("type", agentType);
-            agent.put("summary", agentSummary);
+        try (TokenBuffer buffer = new TokenBuffer(Json.mapper(), false)) {
+            writeJson(buffer);
+            try (JsonParser parser = buffer.asParser()) {
+                return Json.mapper().readTree(parser);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot build the metadata tree", e); // in memory: a bug
         }
-        return json;
+    }
+
+    /**
+     * Writes the metadata object (the envelope's {@code metadata}) as the next value of
+     * {@code g}, field by field, so the envelope needs no tree.
+     */
+    public void writeJson(JsonGenerator g) throws IOException {
+        g.writeStartObject();
+        text(g, "event_id", eventId);
+        text(g, "event_type", eventType);
+        text(g, "resource_type", resourceType);
+        text(g, "occurred_at", occurredAt);
+        text(g, "data_type", dataType);
+        text(g, "incident_id", incidentId);
+        if (incidentNumber == null) {
+            g.writeNullField("incident_number");
+        } else {
+            g.writeNumberField("incident_number", incidentNumber.longValue());
+        }
+        text(g, "incident_key", incidentKey);
+        text(g, "status", status);
+        text(g, "urgency", urgency);
+        text(g, "priority", priority);
+        text(g, "html_url", htmlUrl);
+        text(g, "service_id", serviceId);
+        text(g, "service_name", serviceName);
+        list(g, "team_ids", teamIds);
+        list(g, "team_names", teamNames);
+        list(g, "assignee_ids", assigneeIds);
+        text(g, "title", title);
+        if (agentId == null && agentType == null && agentSummary == null) {
+            g.writeNullField("agent");
+        } else {
+            g.writeObjectFieldStart("agent");
+            text(g, "id", agentId);
+            text(g, "type", agentType);
+            text(g, "summary", agentSummary);
+            g.writeEndObject();
+        }
+        g.writeEndObject();
+    }
+
+    private static void text(JsonGenerator g, String name, String value) throws IOException {
+        if (value == null) {
+            g.writeNullField(name);
+        } else {
+            g.writeStringField(name, value);
+        }
+    }
+
+    private static void list(JsonGenerator g, String name, List<String> values) throws IOException {
+        if (values == null) {
+            g.writeNullField(name);
+            return;
+        }
+        g.writeArrayFieldStart(name);
+        for (String v : values) {
+            g.writeString(v);
+        }
+        g.writeEndArray();
     }
 
     /**
@@ -217,15 +261,6 @@ public record EventMetadata(
             }
         }
         return Collections.unmodifiableList(out);
-    }
-
-    private static void putList(ObjectNode json, String name, List<String> list) {
-        if (list == null) {
-            json.putNull(name);
-        } else {
-            ArrayNode array = json.putArray(name);
-            list.forEach(array::add);
-        }
     }
 
     private static JsonNode field(JsonNode node, String name) {

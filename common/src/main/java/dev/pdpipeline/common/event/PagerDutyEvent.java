@@ -1,8 +1,11 @@
 package dev.pdpipeline.common.event;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.core.json.UTF8JsonGenerator;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -20,7 +23,10 @@ import java.util.Optional;
  * and an event we do not fully understand must still reach triggers that ask for it. Everything
  * else is tolerated, including nulls and unknown fields.
  *
- * <p>The JSON tree is shared, not copied: callers must not modify {@link #root()}.
+ * <p>{@link #parse} reads the body in one streaming pass ({@link EventProjection}): the metadata
+ * the decision needs and the position of the {@code event} bytes, which {@link #writeEvent} copies
+ * into an envelope unchanged. The full tree is only built if {@link #root()} is asked for; it is
+ * shared, not copied: callers must not modify it.
  */
 public final class PagerDutyEvent {
 
@@ -31,14 +37,30 @@ public final class PagerDutyEvent {
     private static final ObjectReader READER =
             Json.mapper().reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
-    private final JsonNode root;
-    private final JsonNode event;
-    private final EventMetadata metadata;
+    /**
+     * Bodies up to this size take the one-pass path: no string in them can break
+     * {@link Json#MAX_STRING_LENGTH}, which Jackson only checks on strings it materialises.
+     */
+    private static final int ONE_PASS_MAX_BYTES = Json.MAX_STRING_LENGTH;
 
-    private PagerDutyEvent(JsonNode root, JsonNode event) {
+    /** The body, when parsed from bytes; null when built from a tree. */
+    private final byte[] body;
+    /** Where {@code event}'s bytes are in {@link #body}; -1 when unknown. */
+    private final int eventStart;
+    private final int eventEnd;
+    /** The members the decision reads (the whole tree when built from one). */
+    private final JsonNode projected;
+    private final EventMetadata metadata;
+    /** The whole tree, parsed on first use of {@link #root()}. */
+    private volatile JsonNode root;
+
+    private PagerDutyEvent(JsonNode root, JsonNode projected, byte[] body, int eventStart, int eventEnd) {
         this.root = root;
-        this.event = event;
-        this.metadata = EventMetadata.from(event);
+        this.projected = projected;
+        this.body = body;
+        this.eventStart = eventStart;
+        this.eventEnd = eventEnd;
+        this.metadata = EventMetadata.from(projected.get("event"));
     }
 
     /**
@@ -54,30 +76,71 @@ public final class PagerDutyEvent {
         if (body.length == 0) {
             throw new InvalidEventException(InvalidEventException.NOT_JSON, "body is empty");
         }
+        if (body.length > ONE_PASS_MAX_BYTES) {
+            return parseWholeTree(body);
+        }
+        EventProjection.Result read;
+        try (JsonParser parser = Json.mapper().getFactory().createParser(body)) {
+            read = EventProjection.read(parser, !EventProjection.isAscii(body));
+        } catch (IOException e) {
+            throw invalid(e);
+        }
+        if (read.root() == null) {
+            throw new InvalidEventException(InvalidEventException.NOT_JSON, "body holds no JSON value");
+        }
+        validate(read.root());
+        boolean slice = read.eventStart() >= 0 && body[read.eventStart()] == '{' && body[read.eventEnd() - 1] == '}';
+        return new PagerDutyEvent(null, read.root(), body, slice ? read.eventStart() : -1, slice ? read.eventEnd() : -1);
+    }
+
+    /**
+     * {@link #parse} through the whole tree: for bodies too big for the one-pass path, and the
+     * reference the one-pass path is tested against.
+     */
+    static PagerDutyEvent parseWholeTree(byte[] body) throws InvalidEventException {
+        if (body.length == 0) {
+            throw new InvalidEventException(InvalidEventException.NOT_JSON, "body is empty");
+        }
+        JsonNode root = readTree(body);
+        validate(root);
+        return new PagerDutyEvent(root, root, null, -1, -1);
+    }
+
+    /** The whole tree of a body, with the same errors as {@link #parse}. */
+    private static JsonNode readTree(byte[] body) throws InvalidEventException {
         JsonNode root;
         try {
             root = READER.readTree(body);
+        } catch (IOException e) {
+            throw invalid(e);
+        }
+        if (root == null || root.isMissingNode()) {
+            throw new InvalidEventException(InvalidEventException.NOT_JSON, "body holds no JSON value");
+        }
+        return root;
+    }
+
+    /** The reason of a failed read; never quotes the body. */
+    private static InvalidEventException invalid(IOException failure) {
+        try {
+            throw failure;
         } catch (StreamConstraintsException e) {
             // Jackson's constraint messages name the limit and the size, never the content.
-            throw new InvalidEventException(InvalidEventException.TOO_LARGE,
+            return new InvalidEventException(InvalidEventException.TOO_LARGE,
                     "body exceeds a JSON read limit: " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             // The original message may quote body content: report only where it broke.
             String message = e.getOriginalMessage();
             if (message != null && message.startsWith("Duplicate field")) {
-                throw new InvalidEventException(InvalidEventException.DUPLICATE_KEY,
+                return new InvalidEventException(InvalidEventException.DUPLICATE_KEY,
                         "body has a duplicate object key" + at(e.getLocation()));
             }
-            throw new InvalidEventException(InvalidEventException.NOT_JSON,
+            return new InvalidEventException(InvalidEventException.NOT_JSON,
                     "body is not valid JSON" + at(e.getLocation()));
         } catch (IOException e) {
-            throw new InvalidEventException(InvalidEventException.NOT_JSON,
+            return new InvalidEventException(InvalidEventException.NOT_JSON,
                     "body could not be read as JSON (" + e.getClass().getSimpleName() + ")");
         }
-        if (root == null || root.isMissingNode()) {
-            throw new InvalidEventException(InvalidEventException.NOT_JSON, "body holds no JSON value");
-        }
-        return of(root);
     }
 
     /**
@@ -87,6 +150,12 @@ public final class PagerDutyEvent {
      */
     public static PagerDutyEvent of(JsonNode root) throws InvalidEventException {
         Objects.requireNonNull(root, "root");
+        validate(root);
+        return new PagerDutyEvent(root, root, null, -1, -1);
+    }
+
+    /** The checks of {@link #of}, on a full or a projected root (which keeps every member they read). */
+    private static void validate(JsonNode root) throws InvalidEventException {
         if (!root.isObject()) {
             throw new InvalidEventException(InvalidEventException.NOT_AN_OBJECT,
                     "JSON root is " + root.getNodeType().name().toLowerCase(Locale.ROOT)
@@ -105,17 +174,54 @@ public final class PagerDutyEvent {
             throw new InvalidEventException(InvalidEventException.MISSING_EVENT_TYPE,
                     "event.event_type is absent, not a string or blank");
         }
-        return new PagerDutyEvent(root, event);
     }
 
-    /** The whole delivery. Do not modify. */
+    /**
+     * The whole delivery. Do not modify. Parsed from the body on first use: routing reads only
+     * {@link #metadata()} and {@link #writeEvent}, so the hot path never builds this tree.
+     */
     public JsonNode root() {
-        return root;
+        JsonNode tree = root;
+        if (tree == null) {
+            try {
+                tree = READER.readTree(body);
+            } catch (IOException e) {
+                // parse() read the same bytes without error
+                throw new IllegalStateException("an accepted delivery body no longer parses", e);
+            }
+            root = tree;
+        }
+        return tree;
     }
 
     /** {@code root.event}. Do not modify. */
     public JsonNode event() {
-        return event;
+        return root().get("event");
+    }
+
+    /**
+     * Writes the {@code event} object as the next value of {@code generator}: its original bytes
+     * when this event was parsed from UTF-8 bytes and the generator writes UTF-8 JSON (no tree,
+     * no re-encoding; the bytes are a value the parser accepted, so the output stays valid JSON),
+     * else its tree. Both give the same JSON value.
+     */
+    public void writeEvent(JsonGenerator generator) throws IOException {
+        Objects.requireNonNull(generator, "generator");
+        if (eventStart >= 0 && generator instanceof UTF8JsonGenerator) {
+            generator.writeRawValue(new RawUtf8(body, eventStart, eventEnd - eventStart));
+        } else {
+            generator.writeTree(event());
+        }
+    }
+
+    /** Whether {@link #writeEvent} copies the original bytes into a UTF-8 generator. */
+    public boolean hasRawEvent() {
+        return eventStart >= 0;
+    }
+
+    /** Length of the original {@code event} bytes, 0 when unknown: a buffer size hint. */
+    public int rawEventLength() {
+        return eventStart < 0 ? 0 : eventEnd - eventStart;
     }
 
     public EventMetadata metadata() {
@@ -129,7 +235,7 @@ public final class PagerDutyEvent {
 
     /** The Kafka record key: incident id, else resource id; see {@link IncidentLocator#partitionKey}. */
     public Optional<String> partitionKey() {
-        return IncidentLocator.partitionKey(root);
+        return IncidentLocator.partitionKey(projected);
     }
 
     @Override

@@ -1,12 +1,16 @@
 package dev.pdpipeline.processor.envelope;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.pdpipeline.common.event.EventMetadata;
 import dev.pdpipeline.common.event.PagerDutyEvent;
 import dev.pdpipeline.common.json.Json;
 import dev.pdpipeline.common.trigger.Target;
 import dev.pdpipeline.common.trigger.Trigger;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -25,6 +29,8 @@ public final class AgentRequestEnvelope {
     public static final int SCHEMA_VERSION = 1;
     /** Hex characters of {@link #requestId}: 128 bits. */
     static final int REQUEST_ID_LENGTH = 32;
+    /** Envelope bytes besides the event: metadata, ids, times (first guess of the buffer size). */
+    private static final int ENVELOPE_OVERHEAD_BYTES = 1536;
 
     private AgentRequestEnvelope() {
     }
@@ -37,14 +43,19 @@ public final class AgentRequestEnvelope {
     public static String requestId(String eventId, String triggerName) {
         Objects.requireNonNull(eventId, "eventId");
         Objects.requireNonNull(triggerName, "triggerName");
+        byte[] digest = SHA_256.get().digest((eventId + "\n" + triggerName).getBytes(StandardCharsets.UTF_8));
+        return HEX.formatHex(digest, 0, REQUEST_ID_LENGTH / 2);
+    }
+
+    /** One digest per thread: {@code MessageDigest.getInstance} looks the provider up on every call. */
+    private static final ThreadLocal<MessageDigest> SHA_256 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest((eventId + "\n" + triggerName).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest).substring(0, REQUEST_ID_LENGTH);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 unavailable", e); // mandatory on every Java platform
         }
-    }
+    });
+    private static final HexFormat HEX = HexFormat.of();
 
     /**
      * The id of a replayed request: like {@link #requestId} with the replay id mixed in, so a
@@ -88,34 +99,68 @@ public final class AgentRequestEnvelope {
     /**
      * The envelope for the target the routing decision chose: {@code agent} is the target's name
      * (the {@code {agent}} of this topic) and {@code target} says whether it is an agent, flow or fleet.
+     * As a tree of {@link #write}'s bytes, so there is one layout.
      */
     public static ObjectNode build(Trigger trigger, Target target, PagerDutyEvent event, String webhookId,
+            String receivedAt, Instant routedAt, boolean replay, String requestId) {
+        byte[] bytes = write(trigger, target, event, webhookId, receivedAt, routedAt, replay, requestId);
+        try {
+            return (ObjectNode) Json.mapper().readTree(bytes);
+        } catch (IOException e) {
+            throw new IllegalStateException("the agent request envelope does not parse back", e); // a bug
+        }
+    }
+
+    /**
+     * The envelope as UTF-8 JSON, written field by field: {@code metadata} from the parsed
+     * metadata, {@code event} as the delivery's original bytes ({@link PagerDutyEvent#writeEvent}),
+     * so routing builds no tree and re-encodes nothing of the event. Never includes the trigger's
+     * webhook secret or API token. Field order is the contract's (docs/agent-contract.md).
+     */
+    public static byte[] write(Trigger trigger, Target target, PagerDutyEvent event, String webhookId,
             String receivedAt, Instant routedAt, boolean replay, String requestId) {
         Objects.requireNonNull(trigger, "trigger");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(event, "event");
         Objects.requireNonNull(routedAt, "routedAt");
         Objects.requireNonNull(requestId, "requestId");
-        ObjectNode json = Json.mapper().createObjectNode();
-        json.put("schema_version", SCHEMA_VERSION);
-        json.put("request_id", requestId);
-        json.put("trigger", trigger.name());
-        json.put("agent", target.name());
-        ObjectNode t = json.putObject("target");
-        t.put("kind", target.kind().wireName());
-        t.put("name", target.name());
-        json.put("bot_name", trigger.botName());
-        json.set("parameters", trigger.parameters());
-        json.set("metadata", event.metadata().toJson());
-        json.put("text", event.metadata().title());
-        JsonNode original = event.event();
-        // Shared, not copied: the envelope is serialised at once and the event tree is never changed.
-        json.set("event", original);
-        json.put("replay", replay);
-        json.put("webhook_id", webhookId);
-        json.put("received_at", receivedAt);
-        json.put("routed_at", routedAt.toString());
-        return json;
+        EventMetadata md = event.metadata();
+        ByteArrayBuilder bytes = new ByteArrayBuilder(ENVELOPE_OVERHEAD_BYTES + event.rawEventLength());
+        try (JsonGenerator g = Json.mapper().getFactory().createGenerator(bytes)) {
+            g.writeStartObject();
+            g.writeNumberField("schema_version", SCHEMA_VERSION);
+            g.writeStringField("request_id", requestId);
+            g.writeStringField("trigger", trigger.name());
+            g.writeStringField("agent", target.name());
+            g.writeObjectFieldStart("target");
+            g.writeStringField("kind", target.kind().wireName());
+            g.writeStringField("name", target.name());
+            g.writeEndObject();
+            text(g, "bot_name", trigger.botName());
+            g.writeFieldName("parameters");
+            g.writeTree(trigger.parameters());
+            g.writeFieldName("metadata");
+            md.writeJson(g);
+            text(g, "text", md.title());
+            g.writeFieldName("event");
+            event.writeEvent(g);
+            g.writeBooleanField("replay", replay);
+            text(g, "webhook_id", webhookId);
+            text(g, "received_at", receivedAt);
+            g.writeStringField("routed_at", routedAt.toString());
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the agent request envelope", e); // in memory: a bug
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void text(JsonGenerator g, String name, String value) throws IOException {
+        if (value == null) {
+            g.writeNullField(name);
+        } else {
+            g.writeStringField(name, value);
+        }
     }
 
     /** {@link #build} as UTF-8 JSON bytes. */

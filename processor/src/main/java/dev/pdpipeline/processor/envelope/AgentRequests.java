@@ -79,8 +79,8 @@ public final class AgentRequests {
                 : AgentRequestEnvelope.replayRequestId(md.eventId(), trigger.name(), replay.replayId());
         String webhookId = PipelineHeaders.text(rawHeaders, PipelineHeaders.WEBHOOK_ID);
         String receivedAt = PipelineHeaders.text(rawHeaders, PipelineHeaders.RECEIVED_AT);
-        byte[] body = AgentRequestEnvelope.toBytes(AgentRequestEnvelope.build(trigger, target, event, webhookId,
-                receivedAt, now, replay != null, requestId));
+        byte[] body = AgentRequestEnvelope.write(trigger, target, event, webhookId, receivedAt, now, replay != null,
+                requestId);
         Headers headers = new RecordHeaders();
         copy(rawHeaders, headers, PipelineHeaders.WEBHOOK_ID);
         copy(rawHeaders, headers, PipelineHeaders.RECEIVED_AT);

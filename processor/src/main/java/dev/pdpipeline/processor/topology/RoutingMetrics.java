@@ -33,10 +33,14 @@ final class RoutingMetrics {
         this.purged = Counter.builder(DEDUP_PURGED).description("Expired dedup entries deleted").register(registry);
     }
 
+    /** Decision counters by trigger, then outcome: looked up per trigger and record, so no key is built. */
+    private final Map<String, Map<String, Counter>> decisions = new ConcurrentHashMap<>();
+
     void decision(String trigger, String outcome) {
-        counters.computeIfAbsent("d\u0000" + trigger + "\u0000" + outcome, k -> Counter.builder(DECISIONS)
-                .description("Trigger decisions per raw record, by trigger and outcome")
-                .tag("trigger", trigger).tag("outcome", outcome).register(registry)).increment();
+        decisions.computeIfAbsent(trigger, t -> new ConcurrentHashMap<>())
+                .computeIfAbsent(outcome, o -> Counter.builder(DECISIONS)
+                        .description("Trigger decisions per raw record, by trigger and outcome")
+                        .tag("trigger", trigger).tag("outcome", outcome).register(registry)).increment();
     }
 
     void record(String result) {
