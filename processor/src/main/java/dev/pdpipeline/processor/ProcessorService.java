@@ -219,14 +219,24 @@ public final class ProcessorService implements AutoCloseable {
      * batches (each a separate append, CRC and index entry on the broker); 256 KiB holds a whole
      * commit interval's worth at thousands of events/s. Memory stays bounded by {@code buffer.memory}.
      */
-    static final int PRODUCER_BATCH_SIZE = 256 * 1024;
+    public static final int PRODUCER_BATCH_SIZE = 256 * 1024;
     /**
      * {@code linger.ms} of the Streams producer unless {@code KAFKA_LINGER_MS} or
      * {@code KAFKA_PRODUCER_LINGER_MS} says otherwise: Kafka Streams' own default (100 ms), stated so
      * that it is documented; under exactly-once every commit flushes the producer anyway, so
      * records never wait longer than the commit interval.
      */
-    static final int PRODUCER_LINGER_MS = 100;
+    public static final int PRODUCER_LINGER_MS = 100;
+    /**
+     * {@code retry.backoff.ms} of the Streams producer unless {@code KAFKA_RETRY_BACKOFF_MS} or
+     * {@code KAFKA_PRODUCER_RETRY_BACKOFF_MS} says otherwise. Right after a commit the broker
+     * answers the next transaction's first produce with {@code CONCURRENT_TRANSACTIONS} until the
+     * previous transaction's markers are written on every partition it touched (a routed event
+     * touches four topics); Kafka's 100 ms default then idled the stream thread for a whole commit
+     * interval. Retries back off exponentially from this value up to {@code retry.backoff.max.ms}
+     * (1 s), so a broker that stays busy is not hammered.
+     */
+    public static final int PRODUCER_RETRY_BACKOFF_MS = 10;
 
     private static void producerDefault(Properties props, Properties client, String name, Object value) {
         String prefixed = StreamsConfig.producerPrefix(name);
@@ -242,6 +252,7 @@ public final class ProcessorService implements AutoCloseable {
         // Batching defaults sized for the routing producer, which KAFKA_* may override (prefixed or not).
         producerDefault(props, client, ProducerConfig.BATCH_SIZE_CONFIG, PRODUCER_BATCH_SIZE);
         producerDefault(props, client, ProducerConfig.LINGER_MS_CONFIG, PRODUCER_LINGER_MS);
+        producerDefault(props, client, ProducerConfig.RETRY_BACKOFF_MS_CONFIG, PRODUCER_RETRY_BACKOFF_MS);
         // KAFKA_* first (bootstrap, SASL/TLS, client tuning), then the settings we rely on.
         props.putAll(client);
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());

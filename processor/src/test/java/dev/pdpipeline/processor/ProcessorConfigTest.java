@@ -99,12 +99,17 @@ class ProcessorConfigTest {
         Properties defaults = ProcessorService.streamsProperties(ProcessorConfig.fromEnv(Map.of()));
         assertThat(defaults.get(StreamsConfig.producerPrefix("batch.size"))).isEqualTo(256 * 1024);
         assertThat(defaults.get(StreamsConfig.producerPrefix("linger.ms"))).isEqualTo(100);
+        assertThat(defaults.get(StreamsConfig.producerPrefix("retry.backoff.ms"))).isEqualTo(10);
 
         Properties unprefixed = ProcessorService.streamsProperties(ProcessorConfig.fromEnv(Map.of(
                 "KAFKA_BATCH_SIZE", "32768", "KAFKA_PRODUCER_LINGER_MS", "5")));
         assertThat(unprefixed.get(StreamsConfig.producerPrefix("batch.size"))).isNull();
         assertThat(unprefixed.getProperty("batch.size")).isEqualTo("32768");
         assertThat(unprefixed.getProperty(StreamsConfig.producerPrefix("linger.ms"))).isEqualTo("5");
+
+        Properties backoff = ProcessorService.streamsProperties(ProcessorConfig.fromEnv(Map.of(
+                "KAFKA_PRODUCER_RETRY_BACKOFF_MS", "50")));
+        assertThat(backoff.getProperty(StreamsConfig.producerPrefix("retry.backoff.ms"))).isEqualTo("50");
     }
 
     @Test

@@ -70,6 +70,11 @@ public final class KafkaWebhookPublisher implements WebhookPublisher, AutoClosea
      * The producer configuration: the pass-through first, then durability and the timeouts, which
      * override it.
      */
+    /** {@code linger.ms} unless {@code KAFKA_LINGER_MS} says otherwise. */
+    public static final long DEFAULT_LINGER_MS = 2;
+    /** The most linger the ingress accepts: every ms of it is added to the 202. */
+    public static final long MAX_LINGER_MS = 50;
+
     public static Properties producerProperties(Properties passThrough, Duration publishTimeout, long maxBodyBytes) {
         Objects.requireNonNull(passThrough, "passThrough");
         Objects.requireNonNull(publishTimeout, "publishTimeout");
@@ -85,11 +90,18 @@ public final class KafkaWebhookPublisher implements WebhookPublisher, AutoClosea
         props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         // bounded: send() blocks at most the timeout, and a record is given up (not written later)
         // once the HTTP answer has gone out, as far as Kafka allows (delivery >= linger + request)
-        String timeout = Long.toString(publishTimeout.toMillis());
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, timeout);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        // A short linger lets concurrent webhooks share a batch: with 0, every send() made a batch
+        // of its own and woke the network thread under the producer's locks, which the request
+        // threads then queued for (see docs/ingress.md); KAFKA_LINGER_MS may change it.
+        long linger = Math.min(Math.max(parseLong(props.getProperty(ProducerConfig.LINGER_MS_CONFIG), DEFAULT_LINGER_MS), 0L),
+                MAX_LINGER_MS);
+        long timeout = publishTimeout.toMillis();
+        linger = Math.min(linger, Math.max(0L, timeout / 2));
+        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(timeout));
+        // delivery.timeout.ms >= linger.ms + request.timeout.ms, as the producer requires
+        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(timeout - linger));
+        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Long.toString(timeout));
+        props.put(ProducerConfig.LINGER_MS_CONFIG, Long.toString(linger));
         return props;
     }
 

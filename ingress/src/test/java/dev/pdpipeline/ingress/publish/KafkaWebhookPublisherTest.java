@@ -102,10 +102,26 @@ class KafkaWebhookPublisherTest {
                 .containsEntry("acks", "all")
                 .containsEntry("enable.idempotence", "true")
                 .containsEntry("max.block.ms", "3000")
-                .containsEntry("request.timeout.ms", "3000")
+                .containsEntry("request.timeout.ms", "2998")
                 .containsEntry("delivery.timeout.ms", "3000")
-                .containsEntry("linger.ms", "0");
+                .containsEntry("linger.ms", "2");
         assertThat(Long.parseLong(props.getProperty("max.request.size"))).isGreaterThan(1_048_576);
+    }
+
+    @Test
+    void lingerComesFromThePassThroughWithinBoundsAndTheRequestTimeoutMakesRoomForIt() {
+        Properties passThrough = new Properties();
+        passThrough.put("linger.ms", "20");
+        Properties props = KafkaWebhookPublisher.producerProperties(passThrough, Duration.ofMillis(3000), 1_048_576);
+        assertThat(props).containsEntry("linger.ms", "20").containsEntry("request.timeout.ms", "2980")
+                .containsEntry("delivery.timeout.ms", "3000");
+
+        passThrough.put("linger.ms", "100000");
+        assertThat(KafkaWebhookPublisher.producerProperties(passThrough, Duration.ofMillis(3000), 1_048_576))
+                .containsEntry("linger.ms", String.valueOf(KafkaWebhookPublisher.MAX_LINGER_MS));
+        passThrough.put("linger.ms", "0");
+        assertThat(KafkaWebhookPublisher.producerProperties(passThrough, Duration.ofMillis(3000), 1_048_576))
+                .containsEntry("linger.ms", "0").containsEntry("request.timeout.ms", "3000");
     }
 
     @Test
