@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
  * <p>Polling (not WatchService) because it behaves the same on every file system, including
  * Kubernetes ConfigMap/Secret volumes, whose updates are symlink swaps that watch events miss.
  * Each change is reported once: a broken file produces one {@code onError}, not one per poll.
+ * A change is loaded only once the content stayed the same for one poll interval: a file being
+ * written in place (truncated, then written, as most editors and {@code Files.writeString} do)
+ * would otherwise be loaded half-written, an empty file being a valid set of no triggers.
  */
 public final class TriggerWatcher implements AutoCloseable {
 
@@ -40,6 +43,8 @@ public final class TriggerWatcher implements AutoCloseable {
 
     private volatile TriggerSet current;
     private String lastHash;
+    /** A changed content seen at the last poll, loaded when the next poll sees it unchanged. */
+    private String settlingHash;
     private ScheduledExecutorService executor;
 
     /**
@@ -109,8 +114,14 @@ public final class TriggerWatcher implements AutoCloseable {
         try {
             String hash = contentHash(path);
             if (hash.equals(lastHash)) {
+                settlingHash = null;
                 return;
             }
+            if (!hash.equals(settlingHash)) {
+                settlingHash = hash; // still being written, maybe: load it if it is the same at the next poll
+                return;
+            }
+            settlingHash = null;
             lastHash = hash;
             TriggerSet set;
             try {
