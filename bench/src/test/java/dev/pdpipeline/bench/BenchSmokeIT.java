@@ -101,10 +101,12 @@ class BenchSmokeIT {
         assertThat(preloaded.path("duplicates").asInt()).isEqualTo(15);
         assertThat(preloaded.path("filtered").asInt()).isEqualTo(60);
         JsonNode rows = result.path("rows");
-        assertThat(rows).hasSize(2);
+        assertThat(rows).extracting(r -> r.path("app").asText()).containsExactly("copy (limit)", "copy, tuned", "processor");
         assertThat(rows.get(0).path("outputs").asInt()).as("the copy app copies everything").isEqualTo(300);
-        assertThat(rows.get(1).path("outputs").asInt()).as("routed = distinct events minus filtered ones")
+        assertThat(rows.get(1).path("outputs").asInt()).as("so does the tuned copy app").isEqualTo(300);
+        assertThat(rows.get(2).path("outputs").asInt()).as("routed = distinct events minus filtered ones")
                 .isEqualTo(preloaded.path("routable").asInt()).isEqualTo(225);
+        assertThat(result.path("ratios").path("processorVsTunedCopy").path("value").asDouble()).isPositive();
         JsonNode ratio = result.path("ratios").path("processorVsCopy");
         assertThat(ratio.path("value").asDouble()).isPositive();
         assertThat(ratio.path("target").asDouble()).isEqualTo(0.7);
