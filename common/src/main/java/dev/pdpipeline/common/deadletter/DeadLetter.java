@@ -57,8 +57,8 @@ public record DeadLetter(DeadLetterTopic kind, String topic, int partition, long
                 PipelineHeaders.text(record.headers(), PipelineHeaders.DLQ_DETAIL),
                 incidentOf(kind, record.key(), record.value()),
                 PipelineHeaders.text(record.headers(), PipelineHeaders.DLQ_SOURCE_TOPIC),
-                parseInt(PipelineHeaders.text(record.headers(), PipelineHeaders.DLQ_SOURCE_PARTITION)),
-                parseLong(PipelineHeaders.text(record.headers(), PipelineHeaders.DLQ_SOURCE_OFFSET)),
+                sourcePartition(PipelineHeaders.text(record.headers(), PipelineHeaders.DLQ_SOURCE_PARTITION)),
+                sourceOffset(PipelineHeaders.text(record.headers(), PipelineHeaders.DLQ_SOURCE_OFFSET)),
                 record.key(), record.value(), List.of(record.headers().toArray()));
     }
 
@@ -137,7 +137,8 @@ public record DeadLetter(DeadLetterTopic kind, String topic, int partition, long
         return json;
     }
 
-    private static Integer parseInt(String s) {
+    /** A {@code pdpipeline-dlq-source-partition} header's value; null when absent or not a number. */
+    public static Integer sourcePartition(String s) {
         try {
             return s == null ? null : Integer.valueOf(s.trim());
         } catch (NumberFormatException e) {
@@ -145,7 +146,8 @@ public record DeadLetter(DeadLetterTopic kind, String topic, int partition, long
         }
     }
 
-    private static Long parseLong(String s) {
+    /** A {@code pdpipeline-dlq-source-offset} header's value; null when absent or not a number. */
+    public static Long sourceOffset(String s) {
         try {
             return s == null ? null : Long.valueOf(s.trim());
         } catch (NumberFormatException e) {

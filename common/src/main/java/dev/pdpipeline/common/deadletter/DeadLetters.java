@@ -144,19 +144,19 @@ public final class DeadLetters {
     public RedriveReport redrive(DeadLetterTopic kind, Predicate<DeadLetter> filter, boolean dryRun) {
         List<DeadLetter> matching = list(kind, filter);
         Set<String> done = redriven();
-        List<DeadLetter> todo = new ArrayList<>();
+        List<DeadLetter> pending = new ArrayList<>();
         List<DeadLetter> skipped = new ArrayList<>();
         for (DeadLetter entry : matching) {
-            (done.contains(entry.id()) ? skipped : todo).add(entry);
+            (done.contains(entry.id()) ? skipped : pending).add(entry);
         }
         String target = kind.redriveTarget(topics);
-        if (dryRun || todo.isEmpty()) {
-            return new RedriveReport(kind, target, dryRun, todo, skipped);
+        if (dryRun || pending.isEmpty()) {
+            return new RedriveReport(kind, target, dryRun, pending, skipped);
         }
         ensureRedriveTopic();
         try (KafkaProducer<byte[], byte[]> producer = transactionalProducer(kind)) {
             producer.initTransactions();
-            for (DeadLetter entry : todo) {
+            for (DeadLetter entry : pending) {
                 try (LogContext log = LogContext.record(entry.topic(), entry.partition(), entry.offset())
                         .put(LogContext.INCIDENT, entry.incident())) {
                     producer.beginTransaction();
@@ -179,7 +179,7 @@ public final class DeadLetters {
                 }
             }
         }
-        return new RedriveReport(kind, target, false, todo, skipped);
+        return new RedriveReport(kind, target, false, pending, skipped);
     }
 
     private static RecordHeaders redrivenHeaders(DeadLetter entry) {

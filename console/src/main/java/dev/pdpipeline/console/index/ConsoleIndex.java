@@ -265,8 +265,8 @@ public final class ConsoleIndex {
         }
         DeadLetter d = new DeadLetter(topic, partition, offset, keyText, headers.get(PipelineHeaders.DLQ_REASON),
                 cut(headers.get(PipelineHeaders.DLQ_DETAIL)), headers.get(PipelineHeaders.DLQ_SOURCE_TOPIC),
-                parseInt(headers.get(PipelineHeaders.DLQ_SOURCE_PARTITION)),
-                parseLong(headers.get(PipelineHeaders.DLQ_SOURCE_OFFSET)), headers.get(PipelineHeaders.DLQ_AT), incident,
+                dev.pdpipeline.common.deadletter.DeadLetter.sourcePartition(headers.get(PipelineHeaders.DLQ_SOURCE_PARTITION)),
+                dev.pdpipeline.common.deadletter.DeadLetter.sourceOffset(headers.get(PipelineHeaders.DLQ_SOURCE_OFFSET)), headers.get(PipelineHeaders.DLQ_AT), incident,
                 requestId, valueText);
         deadLetters.addLast(d);
         while (deadLetters.size() > maxDeadLetters) {
@@ -534,19 +534,5 @@ public final class ConsoleIndex {
         }
     }
 
-    private static Integer parseInt(String s) {
-        try {
-            return s == null ? null : Integer.valueOf(s.trim());
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
 
-    private static Long parseLong(String s) {
-        try {
-            return s == null ? null : Long.valueOf(s.trim());
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
 }
