@@ -74,27 +74,38 @@ public final class AccessGuard {
         return !allowed.isEmpty() || headerName != null;
     }
 
-    /** Javalin before-handler: throws a 403 {@link HttpProblem} for a refused request. */
+    /** Javalin before-handler (every path but the webhook's): throws a 403 {@link HttpProblem} for a refused request. */
     public void check(Context ctx) {
+        check(ctx.req().getMethod(), ctx.path(), ctx.req().getRemoteAddr(),
+                Collections.list(ctx.req().getHeaders(FORWARDED_FOR)), ctx::header);
+    }
+
+    /** The webhook route's check (a Jetty handler, see {@link WebhookRoute}): throws a 403 {@link HttpProblem}. */
+    void check(org.eclipse.jetty.server.Request request) {
+        check(request.getMethod(), org.eclipse.jetty.server.Request.getPathInContext(request),
+                org.eclipse.jetty.server.Request.getRemoteAddr(request),
+                request.getHeaders().getValuesList(FORWARDED_FOR), request.getHeaders()::get);
+    }
+
+    private void check(String method, String path, String peer, List<String> forwardedFor,
+            java.util.function.UnaryOperator<String> header) {
         if (!allowed.isEmpty()) {
-            Optional<InetAddress> client = clientAddress(ctx.req().getRemoteAddr(),
-                    Collections.list(ctx.req().getHeaders(FORWARDED_FOR)));
+            Optional<InetAddress> client = clientAddress(peer, forwardedFor);
             if (client.isEmpty() || allowed.stream().noneMatch(c -> c.contains(client.get()))) {
                 metrics.accessDenied(REASON_ADDRESS);
-                LOG.warn("Refused {} {} from {} (client address {}): not in the allowlist",
-                        ctx.method(), ctx.path(), ctx.req().getRemoteAddr(),
+                LOG.warn("Refused {} {} from {} (client address {}): not in the allowlist", method, path, peer,
                         client.map(InetAddress::getHostAddress).orElse("unparseable"));
                 throw HttpProblem.forbidden();
             }
         }
         if (headerName != null) {
-            String value = ctx.header(headerName);
+            String value = header.apply(headerName);
             byte[] given = value == null ? new byte[0] : value.getBytes(StandardCharsets.UTF_8);
             // isEqual is constant-time for equal lengths; the length of the expected value is not a secret worth much
             if (value == null || !MessageDigest.isEqual(given, headerValue)) {
                 metrics.accessDenied(REASON_HEADER);
-                LOG.warn("Refused {} {} from {}: required header {} {}", ctx.method(), ctx.path(),
-                        ctx.req().getRemoteAddr(), headerName, value == null ? "missing" : "wrong (value not shown)");
+                LOG.warn("Refused {} {} from {}: required header {} {}", method, path, peer, headerName,
+                        value == null ? "missing" : "wrong (value not shown)");
                 throw HttpProblem.forbidden();
             }
         }

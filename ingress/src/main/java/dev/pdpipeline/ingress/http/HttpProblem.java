@@ -70,6 +70,13 @@ public final class HttpProblem extends RuntimeException {
         return new HttpProblem(500, "internal error", Map.of());
     }
 
+    /** The same problem, answered with {@code Connection: close} (the rest of the request is never read). */
+    public HttpProblem closingConnection() {
+        Map<String, String> closing = new LinkedHashMap<>(headers);
+        closing.put("Connection", "close");
+        return new HttpProblem(status, getMessage(), closing);
+    }
+
     public int status() {
         return status;
     }

@@ -11,7 +11,6 @@ import dev.pdpipeline.ingress.publish.WebhookPublisher;
 import dev.pdpipeline.ingress.signature.SignatureVerifier;
 import dev.pdpipeline.ingress.signature.VerificationResult;
 import dev.pdpipeline.ingress.signature.WebhookSecret;
-import io.javalin.http.Context;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,8 +36,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Order of checks, cheapest first: readiness (503), declared size (413), bounded read (413;
  * 400 for broken framing; 408 past the body deadline), signature (401), then publish. Both the
- * body read and the wait for Kafka are asynchronous ({@code ctx.future}, servlet non-blocking
- * reads), so no Jetty thread is parked while a body trickles in or while the broker acknowledges.
+ * body read and the wait for Kafka are asynchronous (Jetty's core API, see {@link WebhookRoute}
+ * and {@link AsyncBody}), so no Jetty thread is parked while a body trickles in or while the
+ * broker acknowledges.
  * The wait for Kafka is bounded by the publish timeout:
  * past it the answer is 503 and PagerDuty retries. A record that Kafka stores after that 503 is a
  * duplicate of the retry, which the processor drops by webhook/event id.
@@ -126,13 +126,13 @@ public final class WebhookEndpoint {
         };
     }
 
-    /** Any method but POST on {@link #PATH}. */
-    public void rejectMethod(Context ctx) {
+    /** Any method but POST on {@link #PATH} (a Javalin route). */
+    public void rejectMethod(io.javalin.http.Context ctx) {
         throw HttpProblem.methodNotAllowed("POST");
     }
 
-    /** POST on {@link #PATH}. */
-    public void receive(Context ctx) {
+    /** POST on {@link #PATH}; answers through {@code ctx}, now or once Kafka acknowledged. */
+    void receive(WebhookExchange ctx) {
         if (!ready.getAsBoolean()) {
             throw HttpProblem.unavailable("not ready: Kafka or the raw topic is unavailable");
         }
@@ -140,34 +140,38 @@ public final class WebhookEndpoint {
         String webhookId = headerValue(ctx, PipelineHeaders.WEBHOOK_ID);
         String subscription = headerValue(ctx, PipelineHeaders.WEBHOOK_SUBSCRIPTION);
         String signature = ctx.header(SignatureVerifier.HEADER);
-        long declared = ctx.req().getContentLengthLong();
+        long declared = ctx.declaredLength();
         if (declared > maxBodyBytes) {
             // refused before getInputStream(), which would send "100 Continue" to a client that asked (Expect)
             LOG.warn("Rejected webhook {}: body over {} bytes (declared length {})", webhookId, maxBodyBytes, declared);
             throw HttpProblem.contentTooLarge("body larger than " + maxBodyBytes + " bytes");
         }
         // the body is read asynchronously (no thread waits while it trickles in), bounded by the body deadline
-        ctx.future(() -> readBody(ctx, declared)
+        readBody(ctx, declared)
                 .thenCompose(body -> verifyAndPublish(ctx, body, signature, webhookId, subscription, receivedAt))
-                .exceptionally(failure -> {
-                    WebhookServer.respond(ctx, bodyProblem(failure, ctx, webhookId, declared));
-                    return null;
-                }));
+                .whenComplete((ignored, failure) -> {
+                    if (failure != null) {
+                        ctx.respond(bodyProblem(failure, ctx, webhookId, declared));
+                    }
+                });
     }
 
-    private CompletableFuture<byte[]> readBody(Context ctx, long declared) {
+    private CompletableFuture<byte[]> readBody(WebhookExchange ctx, long declared) {
         CompletableFuture<byte[]> body;
         try {
-            body = AsyncBody.read(ctx.req().getInputStream(), declared, maxBodyBytes);
-        } catch (IOException | RuntimeException e) {
+            body = AsyncBody.read(ctx.body(), declared, maxBodyBytes, ctx.minDataRate());
+        } catch (RuntimeException e) {
             body = CompletableFuture.failedFuture(new AsyncBody.Failure(AsyncBody.Kind.MALFORMED, e));
+        }
+        if (body.isDone()) {
+            return body; // it came with the headers: no deadline to keep
         }
         // a bare TimeoutException can only come from this bound: AsyncBody wraps Jetty's own in a Failure
         return body.orTimeout(bodyTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** After the body: signature (401), then publish (202/503/413). Fails only with a 401 problem. */
-    private CompletableFuture<Void> verifyAndPublish(Context ctx, byte[] body, String signature, String webhookId,
+    private CompletableFuture<Void> verifyAndPublish(WebhookExchange ctx, byte[] body, String signature, String webhookId,
             String subscription, Instant receivedAt) {
         metrics.bodySize(body.length);
         VerificationResult verification = SignatureVerifier.verify(body, signature, secrets.get());
@@ -191,14 +195,14 @@ public final class WebhookEndpoint {
     }
 
     /** The answer to a request whose body could not be read (or was not authentic): always a 4xx. */
-    private HttpProblem bodyProblem(Throwable failure, Context ctx, String webhookId, long declared) {
+    private HttpProblem bodyProblem(Throwable failure, WebhookExchange ctx, String webhookId, long declared) {
         Throwable cause = unwrap(failure);
         if (cause instanceof HttpProblem problem) {
             if (problem.status() == 413) {
                 LOG.warn("Rejected webhook {}: body over {} bytes (declared length {})", webhookId, maxBodyBytes,
                         declared);
                 // the rest of the body is never read: do not let the client send it as a next request
-                ctx.header("Connection", "close");
+                return problem.closingConnection();
             }
             return problem;
         }
@@ -251,7 +255,7 @@ public final class WebhookEndpoint {
                         metrics.publishLatency(Duration.ofNanos(System.nanoTime() - start), outcome(failure)));
     }
 
-    private static void answer(Context ctx, RawDelivery delivery, DeliveryFields fields, PublishReceipt receipt,
+    private static void answer(WebhookExchange ctx, RawDelivery delivery, DeliveryFields fields, PublishReceipt receipt,
             Throwable failure) {
         if (failure == null) {
             try (LogContext scope = LogContext.record(receipt.topic(), receipt.partition(), receipt.offset())) {
@@ -260,7 +264,7 @@ public final class WebhookEndpoint {
                         delivery.key(), delivery.body().length, receipt.topic(), receipt.partition(), receipt.offset(),
                         fields.eventId());
             }
-            WebhookServer.respondJson(ctx, 202, acceptedBody(receipt.partition(), receipt.offset()));
+            ctx.respondJson(202, acceptedBody(receipt.partition(), receipt.offset()));
             return;
         }
         Throwable cause = unwrap(failure);
@@ -278,7 +282,7 @@ public final class WebhookEndpoint {
                     delivery.webhookId(), delivery.key(), cause.toString());
             problem = HttpProblem.unavailable("event store unavailable");
         }
-        WebhookServer.respond(ctx, problem);
+        ctx.respond(problem);
     }
 
     private static String outcome(Throwable failure) {
@@ -329,7 +333,7 @@ public final class WebhookEndpoint {
     }
 
     /** A request header fit for logs and Kafka headers: trimmed, bounded, printable ASCII only. */
-    static String headerValue(Context ctx, String name) {
+    static String headerValue(WebhookExchange ctx, String name) {
         String value = ctx.header(name);
         if (value == null || value.isBlank()) {
             return null;

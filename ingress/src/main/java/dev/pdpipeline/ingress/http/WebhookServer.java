@@ -145,6 +145,9 @@ public final class WebhookServer implements AutoCloseable {
                     }
                 });
                 server.setStopTimeout(drainTimeout.toMillis());
+                // the webhook route itself, in front of Javalin; the graceful handler wraps it so a stop drains it
+                server.insertHandler(new WebhookRoute(endpoint, options.guard(), metrics,
+                        options.limits().minRequestDataRate()));
                 server.insertHandler(new GracefulHandler());
                 ErrorHandler errors = new JsonErrorHandler();
                 errors.setShowStacks(false);
@@ -155,7 +158,7 @@ public final class WebhookServer implements AutoCloseable {
             });
             config.jetty.modifyHttpConfiguration(http -> {
                 http.setRequestHeaderSize(MAX_REQUEST_HEADER_BYTES);
-                // enforced by Jetty on every body read: a body below this rate fails with 408 (AsyncBody)
+                // Jetty's servlet layer enforces it on Javalin's routes; the webhook route's AsyncBody on its own
                 http.setMinRequestDataRate(options.limits().minRequestDataRate());
                 http.setSendServerVersion(false);
                 http.setSendXPoweredBy(false);
@@ -169,7 +172,7 @@ public final class WebhookServer implements AutoCloseable {
                 config.routes.before(options.guard()::check);
             }
 
-            config.routes.post(WebhookEndpoint.PATH, endpoint::receive);
+            // POST on the path is answered by WebhookRoute before Javalin sees it
             for (HandlerType method : HandlerType.values()) {
                 if (method.isHttpMethod() && !method.equals(HandlerType.POST)) {
                     config.routes.addHttpHandler(method, WebhookEndpoint.PATH, endpoint::rejectMethod);
@@ -320,7 +323,16 @@ public final class WebhookServer implements AutoCloseable {
     /** Writes a problem as {@code {"error": message}} with its status and headers. */
     static void respond(Context ctx, HttpProblem problem) {
         problem.headers().forEach(ctx::header);
-        respond(ctx, problem.status(), Json.mapper().createObjectNode().put("error", problem.getMessage()));
+        respondJson(ctx, problem.status(), problemJson(problem));
+    }
+
+    /** {@code {"error": message}}, the body of every problem, on any route. */
+    static String problemJson(HttpProblem problem) {
+        try {
+            return Json.mapper().writeValueAsString(Json.mapper().createObjectNode().put("error", problem.getMessage()));
+        } catch (JsonProcessingException e) {
+            return "{\"error\":\"internal error\"}"; // a one-string object always serialises
+        }
     }
 
     private static void problem(HttpProblem problem, Context ctx) {

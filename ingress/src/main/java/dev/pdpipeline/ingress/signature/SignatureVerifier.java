@@ -20,7 +20,8 @@ import java.util.Objects;
  * (not once per signature), and only the first {@value #MAX_SIGNATURES} {@code v1} entries are
  * considered. PagerDuty sends one or two; a header with thousands cannot make us spend more.
  * Comparison is constant-time ({@link MessageDigest#isEqual}). The HMAC itself is
- * {@link WebhookSignature#hmac(byte[], byte[])}, the one implementation the signing side uses too.
+ * {@link WebhookSignature.Keyed}, keyed once per secret, beside the one-off
+ * {@link WebhookSignature#hmac(byte[], byte[])} the signing side uses (tests check they agree).
  *
  * <p>Pure and thread-safe; it never logs, and its results carry fingerprints only.
  */
@@ -60,7 +61,7 @@ public final class SignatureVerifier {
         }
         List<String> matched = new ArrayList<>();
         for (WebhookSecret secret : secrets) {
-            byte[] expected = WebhookSignature.hmac(secret.key(), rawBody);
+            byte[] expected = secret.hmac(rawBody);
             boolean match = false;
             for (byte[] signature : signatures) {
                 // no early exit: the time spent does not depend on which signature matched

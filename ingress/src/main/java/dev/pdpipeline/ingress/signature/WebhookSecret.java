@@ -1,5 +1,6 @@
 package dev.pdpipeline.ingress.signature;
 
+import dev.pdpipeline.common.signature.WebhookSignature;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Objects;
@@ -13,6 +14,7 @@ import java.util.Objects;
 public final class WebhookSecret {
 
     private final byte[] key;
+    private final WebhookSignature.Keyed hmac;
     private final String fingerprint;
 
     /**
@@ -26,17 +28,18 @@ public final class WebhookSecret {
             throw new IllegalArgumentException("webhook secret must not be empty (fingerprint " + fingerprint + ")");
         }
         this.key = secret.getBytes(StandardCharsets.UTF_8);
+        this.hmac = WebhookSignature.keyed(key);
         this.fingerprint = fingerprint;
+    }
+
+    /** The HMAC-SHA256 of {@code body} under this secret (a keyed {@code Mac} reused per thread). */
+    byte[] hmac(byte[] body) {
+        return hmac.hmac(body);
     }
 
     /** The fingerprint: safe for logs, headers and metrics. */
     public String fingerprint() {
         return fingerprint;
-    }
-
-    /** A copy of the key bytes, for the HMAC only. */
-    byte[] key() {
-        return key.clone();
     }
 
     @Override
