@@ -5,9 +5,14 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,36 +25,58 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A part of a benchmark in a JVM of its own (broker, ingress, no-op server, producer loop), so that
- * it does not share the heap, the GC and the JIT with the subject or the load generator.
+ * A part of a benchmark in a JVM of its own (broker, ingress, processor, no-op server, producer
+ * loop), so that it does not share the heap, the GC and the JIT with the subject or the load
+ * generator, and its memory and CPU can be read from {@code /proc}. The one place the benchmarks
+ * start, watch and stop child processes.
  *
- * <p>The child dies with the parent three ways: {@link #close()} closes its standard input (the
- * child's {@link ParentWatch} exits on end of input), then SIGTERM, then SIGKILL; a shutdown hook
- * does the same if the parent exits without closing; and if the parent is SIGKILLed, the child
- * still sees its standard input close. Its standard error goes to a log file; lines of its
- * standard output go there too, and {@link #awaitLine} waits for one with a given prefix.
+ * <p>The child dies with the parent: {@link #close()} closes its standard input (a child wrapped in
+ * {@link ParentWatch} exits on end of input), then SIGTERM, then SIGKILL; a shutdown hook kills it
+ * if the parent exits without closing or {@link #stop stopping} it; and if the parent is SIGKILLed,
+ * a watching child still sees its standard input close. Its standard error goes to a log file;
+ * lines of its standard output go there too, and {@link #awaitLine} waits for one with a given
+ * prefix, unless {@link Builder#watchOutput(boolean) false} sends both straight to the file (a
+ * service that logs a lot costs the benchmark's JVM nothing then). {@link #awaitReady} waits for its
+ * {@link Builder#readiness readiness URL} to answer 200.
  */
 public final class ChildJvm implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ChildJvm.class);
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    /** How often {@link #awaitReady} asks; it also wakes at once when the child exits. */
+    private static final Duration READY_POLL = Duration.ofMillis(50);
 
     private final String name;
     private final Process process;
     private final Path log;
+    private final long startedNanos;
+    private final boolean watchesParent;
+    private final boolean watchesOutput;
+    private final URI readiness;
     private final Thread hook;
     private final Map<String, CompletableFuture<String>> waiting = new ConcurrentHashMap<>();
     private final List<String> seen = new ArrayList<>();
     private volatile boolean closed;
 
-    private ChildJvm(String name, Process process, Path log) {
-        this.name = name;
+    private ChildJvm(Builder b, Process process, Path log, long startedNanos) {
+        this.name = b.name;
         this.process = process;
         this.log = log;
+        this.startedNanos = startedNanos;
+        this.watchesParent = b.watchesParent();
+        this.watchesOutput = b.watchOutput;
+        this.readiness = b.readiness;
         this.hook = new Thread(() -> process.destroyForcibly(), "bench-child-" + name + "-reaper");
         Runtime.getRuntime().addShutdownHook(hook);
-        Thread reader = new Thread(this::readStdout, "bench-child-" + name + "-stdout");
-        reader.setDaemon(true);
-        reader.start();
+        if (watchesOutput) {
+            Thread reader = new Thread(this::readStdout, "bench-child-" + name + "-stdout");
+            reader.setDaemon(true);
+            reader.start();
+        }
     }
 
     public static Builder builder(String name) {
@@ -102,7 +129,10 @@ public final class ChildJvm implements AutoCloseable {
         return Machine.processStatusKb(process.pid(), "VmHWM:");
     }
 
-    /** CPU time (user + system) the child has used so far, in ns, or -1 where the OS does not say. */
+    /**
+     * CPU time (user + system) the child has used so far, in ns, or -1 where the OS does not say (or
+     * it is gone). On Linux the JDK reads it from {@code utime} + {@code stime} of {@code /proc/<pid>/stat}.
+     */
     public long cpuNanos() {
         return process.toHandle().info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
     }
@@ -112,6 +142,10 @@ public final class ChildJvm implements AutoCloseable {
      * returns the rest of that line; fails with the tail of its log when it exits or times out first.
      */
     public String awaitLine(String prefix, Duration timeout) {
+        if (!watchesOutput) {
+            throw new IllegalStateException("the standard output of " + name + " goes straight to " + log
+                    + ": nothing watches it for '" + prefix + "'");
+        }
         CompletableFuture<String> line;
         synchronized (seen) {
             for (String s : seen) {
@@ -153,18 +187,102 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until a GET of its {@link Builder#readiness readiness URL} answers 200; the seconds from
+     * starting the JVM to that answer.
+     *
+     * @throws NotReadyException when the child exits first, or {@code timeout} (counted from the start
+     *     of the JVM) passes
+     */
+    public double awaitReady(Duration timeout) {
+        if (readiness == null) {
+            throw new IllegalStateException(name + " was started without a readiness URL");
+        }
+        HttpRequest request = HttpRequest.newBuilder(readiness).timeout(Duration.ofSeconds(2)).GET().build();
+        long deadline = startedNanos + timeout.toNanos();
+        while (true) {
+            if (!process.isAlive()) {
+                throw new NotReadyException("the " + name + " exited with status " + process.exitValue()
+                        + " before it was ready", tailLines(25), true);
+            }
+            try {
+                if (HTTP.send(request, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                    return (System.nanoTime() - startedNanos) / 1e9;
+                }
+            } catch (IOException e) {
+                // not listening yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the " + name, e);
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new NotReadyException("the " + name + " was not ready within " + timeout.toSeconds() + " s",
+                        tailLines(25), false);
+            }
+            waitForExit(READY_POLL);
+        }
+    }
+
     /** The last lines of the child's log, for error messages. */
     public String tail() {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
             return "; the end of its log " + log + ":\n  "
                     + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 25), lines.size()));
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             return "; its log " + log + " is unreadable: " + e;
         }
     }
 
-    /** A clean stop (standard input closed), then SIGTERM, then SIGKILL; waits until it is gone. */
+    /** The last {@code lines} lines of the log, one per line. */
+    public String tailLines(int lines) {
+        try {
+            List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException | RuntimeException e) {
+            return "(log unreadable: " + e + ")";
+        }
+    }
+
+    /**
+     * Copies the log into {@code dir} (e.g. the results folder, when the log's own folder is deleted
+     * at the end of the run) as {@code <prefix>-<log name>}; the copy, or the log itself when it cannot
+     * be copied.
+     */
+    public Path keepLog(Path dir, String prefix) {
+        try {
+            Files.createDirectories(dir);
+            Path copy = dir.resolve(prefix + "-" + log.getFileName());
+            Files.copy(log, copy, StandardCopyOption.REPLACE_EXISTING);
+            return copy;
+        } catch (IOException | RuntimeException e) {
+            return log;
+        }
+    }
+
+    /**
+     * SIGTERM (a clean stop for a service: its shutdown hooks commit, flush and close), SIGKILL after
+     * {@code grace}; its exit status, or -1 if it is somehow still there.
+     */
+    public int stop(Duration grace) {
+        closed = true;
+        try {
+            return terminate(grace);
+        } finally {
+            removeHook();
+        }
+    }
+
+    /** 0, or 143 (128 + SIGTERM: a JVM's status after its shutdown hooks ran on a SIGTERM). */
+    public static boolean stoppedCleanly(int exit) {
+        return exit == 0 || exit == 143;
+    }
+
+    /**
+     * A clean stop (standard input closed, for a child that {@link ParentWatch watches} it), then
+     * SIGTERM, then SIGKILL; waits until it is gone. A child that does not watch its standard input
+     * gets the SIGTERM at once.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -172,26 +290,58 @@ public final class ChildJvm implements AutoCloseable {
         }
         closed = true;
         try {
-            try {
-                process.getOutputStream().close();
-            } catch (IOException e) {
-                // already gone
-            }
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroy();
-                if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            if (watchesParent) {
+                try {
+                    process.getOutputStream().close();
+                } catch (IOException e) {
+                    // already gone
                 }
+                if (process.waitFor(30, TimeUnit.SECONDS)) {
+                    return;
+                }
+                terminate(Duration.ofSeconds(10));
+            } else {
+                terminate(Duration.ofSeconds(30));
             }
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(hook);
-            } catch (IllegalStateException e) {
-                // the JVM is shutting down: the hook runs anyway
+            removeHook();
+        }
+    }
+
+    private int terminate(Duration grace) {
+        process.destroy();
+        try {
+            if (!process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("the {} did not stop within {} s of SIGTERM: SIGKILL", name, grace.toSeconds());
+                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+        return process.isAlive() ? -1 : process.exitValue();
+    }
+
+    private void removeHook() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook runs anyway
+        }
+    }
+
+    /** Waits up to {@code time}, less when the child exits meanwhile. */
+    private void waitForExit(Duration time) {
+        try {
+            process.onExit().get(time.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // still running: time to ask again
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the " + name, e);
         }
     }
 
@@ -218,6 +368,28 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** A child that did not become ready: it exited (the log's tail says why) or timed out. */
+    public static final class NotReadyException extends IllegalStateException {
+        private final boolean exited;
+        private final String reason;
+
+        NotReadyException(String reason, String logTail, boolean exited) {
+            super(reason + "; its log ends with:\n" + logTail);
+            this.exited = exited;
+            this.reason = reason;
+        }
+
+        /** It exited, rather than timed out. */
+        public boolean exited() {
+            return exited;
+        }
+
+        /** One line: what happened, without the log. */
+        public String reason() {
+            return reason;
+        }
+    }
+
     /** How to start one child JVM. */
     public static final class Builder {
         private final String name;
@@ -231,6 +403,8 @@ public final class ChildJvm implements AutoCloseable {
         private Path log;
         private boolean watchParent = true;
         private boolean inheritLogging = true;
+        private boolean watchOutput = true;
+        private URI readiness;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -242,7 +416,7 @@ public final class ChildJvm implements AutoCloseable {
             return this;
         }
 
-        /** More JVM options (a blank string adds nothing; several are split on spaces). */
+        /** More JVM options (null or a blank string adds nothing; several are split on white space). */
         public Builder jvmOptions(String options) {
             if (options != null && !options.isBlank()) {
                 jvmOptions.addAll(List.of(options.trim().split("\\s+")));
@@ -269,6 +443,7 @@ public final class ChildJvm implements AutoCloseable {
             return this;
         }
 
+        /** Added to this process's environment. */
         public Builder env(Map<String, String> values) {
             env.putAll(values);
             return this;
@@ -279,6 +454,7 @@ public final class ChildJvm implements AutoCloseable {
             return this;
         }
 
+        /** Its log file (created afresh); a temporary file unless given. */
         public Builder log(Path log) {
             this.log = log;
             return this;
@@ -298,7 +474,23 @@ public final class ChildJvm implements AutoCloseable {
             return this;
         }
 
-        public ChildJvm start() {
+        /**
+         * Whether this JVM reads the child's standard output line by line, for {@link #awaitLine} (the
+         * default); false sends it, with standard error, straight into the log file.
+         */
+        public Builder watchOutput(boolean watch) {
+            this.watchOutput = watch;
+            return this;
+        }
+
+        /** The URL that answers 200 once the child is ready (e.g. its {@code /health/ready}), for {@link #awaitReady}. */
+        public Builder readiness(URI url) {
+            this.readiness = url;
+            return this;
+        }
+
+        /** The command {@link #start()} runs. */
+        public List<String> command() {
             List<String> command = new ArrayList<>();
             command.add(javaExecutable());
             command.add("-Xmx" + heap);
@@ -319,17 +511,31 @@ public final class ChildJvm implements AutoCloseable {
                 command.add(Objects.requireNonNull(mainClass, "main class"));
             }
             command.addAll(args);
+            return command;
+        }
+
+        private boolean watchesParent() {
+            return watchParent && jar == null;
+        }
+
+        public ChildJvm start() {
+            List<String> command = command();
             try {
                 Path file = log != null ? log : Files.createTempFile("bench-" + name + "-", ".log");
                 Files.createDirectories(file.toAbsolutePath().getParent());
                 Files.deleteIfExists(file);
                 Files.createFile(file);
-                ProcessBuilder builder = new ProcessBuilder(command)
-                        .redirectError(ProcessBuilder.Redirect.appendTo(file.toFile()));
+                ProcessBuilder builder = new ProcessBuilder(command);
+                if (watchOutput) {
+                    builder.redirectError(ProcessBuilder.Redirect.appendTo(file.toFile()));
+                } else {
+                    builder.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(file.toFile()));
+                }
                 builder.environment().putAll(env);
-                return new ChildJvm(name, builder.start(), file);
+                long started = System.nanoTime();
+                return new ChildJvm(this, builder.start(), file, started);
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot start the " + name + " JVM: " + command.get(0), e);
+                throw new UncheckedIOException("cannot start the " + name + " JVM: " + command, e);
             }
         }
     }

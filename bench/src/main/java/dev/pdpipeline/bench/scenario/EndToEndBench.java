@@ -7,6 +7,7 @@ import dev.pdpipeline.bench.load.HttpTarget;
 import dev.pdpipeline.bench.load.OpenLoop;
 import dev.pdpipeline.bench.load.Payloads;
 import dev.pdpipeline.bench.load.PooledHttpClient;
+import dev.pdpipeline.bench.process.ChildJvm;
 import dev.pdpipeline.bench.report.Latency;
 import dev.pdpipeline.bench.report.Report;
 import dev.pdpipeline.common.json.Json;
@@ -110,7 +111,7 @@ public final class EndToEndBench implements Callable<Integer> {
         params.put("warmupRate", warmupRate);
         params.put("ingressHeap", ingressHeap);
         params.put("processorHeap", processorHeap);
-        params.put("parts", "ingress and processor each in a JVM of its own (" + String.join(" ", ServiceChild.launcher())
+        params.put("parts", "ingress and processor each in a JVM of its own (" + String.join(" ", PipelinePart.launcher())
                 .replaceAll("-cp \\S+", "-cp <bench class path>") + " ingress|processor); load generator and "
                 + "read_committed reader in the bench JVM");
         Payloads payloads = new Payloads(common.seed, common.minBytes(), common.maxBytes());
@@ -128,8 +129,8 @@ public final class EndToEndBench implements Callable<Integer> {
                 String template = kafka.unique("agents") + ".{agent}";
                 Map<String, String> processorEnv = new HashMap<>(Harness.processorEnv(kafka, triggers, secrets, raw,
                         template, work.resolve("state-" + commitMs), commitMs, 3));
-                processorEnv.putAll(ServiceChild.runTopics(kafka));
-                int ingressPort = ServiceChild.freePort();
+                processorEnv.putAll(PipelinePart.runTopics(kafka));
+                int ingressPort = Harness.freePort();
                 Map<String, String> ingressEnv = new HashMap<>(secrets);
                 ingressEnv.putAll(kafka.clientEnv());
                 ingressEnv.put(IngressConfig.TRIGGERS_PATH, triggers.toString());
@@ -138,9 +139,9 @@ public final class EndToEndBench implements Callable<Integer> {
                 ingressEnv.put(IngressConfig.READINESS_CHECK_INTERVAL_MS, "200");
                 ingressEnv.put(IngressConfig.RAW_TOPIC_PARTITIONS, "3");
                 ingressEnv.put(TopicCatalogue.RAW_TOPIC_ENV, raw);
-                ServiceChild processor = ServiceChild.start("processor", processorEnv, processorHeap,
+                ChildJvm processor = PipelinePart.start("processor", processorEnv, processorHeap,
                         work.resolve("processor-" + commitMs + ".log"));
-                ServiceChild ingress = ServiceChild.start("ingress", ingressEnv, ingressHeap,
+                ChildJvm ingress = PipelinePart.start("ingress", ingressEnv, ingressHeap,
                         work.resolve("ingress-" + commitMs + ".log"));
                 try {
                     double processorReady = processor.awaitReady(readyTimeout);
@@ -189,7 +190,7 @@ public final class EndToEndBench implements Callable<Integer> {
                 } finally {
                     int ingressExit = ingress.stop(Duration.ofSeconds(30));
                     int processorExit = processor.stop(Duration.ofSeconds(60));
-                    if (!ServiceChild.stoppedCleanly(ingressExit) || !ServiceChild.stoppedCleanly(processorExit)) {
+                    if (!ChildJvm.stoppedCleanly(ingressExit) || !ChildJvm.stoppedCleanly(processorExit)) {
                         report.note("commit " + commitMs + " ms: after SIGTERM the ingress exited " + ingressExit
                                 + " and the processor " + processorExit + " (logs: "
                                 + ingress.keepLog(common.out, "e2e-" + commitMs) + ", "
@@ -222,7 +223,7 @@ public final class EndToEndBench implements Callable<Integer> {
     }
 
     private void row(Report report, long commitMs, double rate, OpenLoop.Run run, long visible, Histogram e2e,
-            double ingressCores, double processorCores, ServiceChild ingress, ServiceChild processor) {
+            double ingressCores, double processorCores, ChildJvm ingress, ChildJvm processor) {
         ObjectNode row = Json.mapper().createObjectNode();
         LOG.info("commit {} ms, {}/s: e2e p99 {} ms ({} of {} visible), 202 p99 {} ms, achieved {}/s", commitMs, rate,
                 Harness.p(e2e, 99), visible, run.ok(), Harness.p(run.latency(), 99), Latency.round(run.achievedRate()));

@@ -124,7 +124,7 @@ final class History {
                     throw new IllegalStateException("cannot move the consumer group " + group + " past the results: "
                             + (e instanceof ExecutionException ? e.getCause() : e), e);
                 }
-                ServiceChild.pause(500);
+                Harness.pause(500);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted", e);

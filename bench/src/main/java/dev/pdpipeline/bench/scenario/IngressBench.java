@@ -20,14 +20,8 @@ import dev.pdpipeline.common.trigger.SecretFingerprint;
 import dev.pdpipeline.ingress.IngressConfig;
 import dev.pdpipeline.launcher.Pipeline;
 import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -529,14 +523,15 @@ public final class IngressBench implements Callable<Integer> {
 
     /** {@code pipeline ingress} in a JVM of its own, ready (its /health/ready answers 200). */
     private Server startIngress(BenchKafka kafka, Path triggers, Map<String, String> secrets, Path work) {
-        int port = freePort();
-        int management = freePort();
+        int port = Harness.freePort();
+        int management = Harness.freePort();
         Map<String, String> env = ingressEnv(kafka, triggers, secrets, port, management);
         env.put("RAW_TOPIC", kafka.unique("raw"));
         // the launcher's own logging (logback.xml of its jar), not the benchmark's
         ChildJvm.Builder builder = ChildJvm.builder(INGRESS).heap(subjectHeap)
                 .jvmOptions("-Dlogback.statusListenerClass=ch.qos.logback.core.status.NopStatusListener")
-                .jvmOptions(subjectJvmOptions).env(env).inheritLogging(false).log(work.resolve("ingress.log"));
+                .jvmOptions(subjectJvmOptions).env(env).inheritLogging(false).log(work.resolve("ingress.log"))
+                .readiness(PipelinePart.readyUrl(management));
         String jar = launcherJar();
         if (jar != null) {
             // the launcher's jar first: its logback.xml is the one users get
@@ -544,7 +539,7 @@ public final class IngressBench implements Callable<Integer> {
         }
         ChildJvm child = builder.main(Pipeline.class.getName(), "ingress").start();
         try {
-            awaitReady(child, management);
+            child.awaitReady(Duration.ofSeconds(120));
         } catch (RuntimeException e) {
             child.close();
             throw e;
@@ -570,46 +565,6 @@ public final class IngressBench implements Callable<Integer> {
         @Override
         public void close() {
             child.close();
-        }
-    }
-
-    private static void awaitReady(ChildJvm child, int managementPort) {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/health/ready"))
-                .timeout(Duration.ofSeconds(2)).GET().build();
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (true) {
-            if (!child.isAlive()) {
-                throw new IllegalStateException("the ingress exited while starting" + child.tail());
-            }
-            try {
-                if (http.send(ready, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException e) {
-                // not listening yet
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for the ingress", e);
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the ingress was not ready within 120 s" + child.tail());
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for the ingress", e);
-            }
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port", e);
         }
     }
 

@@ -107,7 +107,7 @@ final class LiveSlice {
         }
         long written = notes() - notesBefore;
         while (written < routed && System.nanoTime() - deadline < 0) {
-            ServiceChild.pause(50);
+            Harness.pause(50);
             written = notes() - notesBefore;
         }
         return new Outcome(events, routed, written, (System.nanoTime() - start) / 1e9,

@@ -3,6 +3,7 @@ package dev.pdpipeline.bench.scenario;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pdpipeline.bench.kafka.BenchKafka;
 import dev.pdpipeline.bench.kafka.BenchTriggers;
+import dev.pdpipeline.bench.process.ChildJvm;
 import dev.pdpipeline.bench.report.Latency;
 import dev.pdpipeline.bench.report.Machine;
 import dev.pdpipeline.bench.report.Report;
@@ -96,7 +97,7 @@ public final class MemoryBench implements Callable<Integer> {
         params.put("heap", heap);
         params.put("live", live);
         params.put("liveIncidents", liveIncidents);
-        params.put("processor", "bin/pipeline processor in a JVM of its own (" + String.join(" ", ServiceChild.launcher())
+        params.put("processor", "bin/pipeline processor in a JVM of its own (" + String.join(" ", PipelinePart.launcher())
                 .replaceAll("-cp \\S+", "-cp <bench class path>") + " processor), -Xmx" + heap + ", notes writer on");
         params.put("history", "per request: a request-log record (RequestLogRecord.toJson), a result envelope on the "
                 + "results topic and its ledger 'done' entry; the notes consumer group's offsets moved past them");
@@ -118,7 +119,7 @@ public final class MemoryBench implements Callable<Integer> {
             Path stateDir = work.resolve("state");
             Map<String, String> env = new HashMap<>(Harness.processorEnv(kafka, triggers,
                     Map.of(BenchTriggers.SECRET_VAR + 1, secret), raw, template, stateDir, 100, 3));
-            env.putAll(ServiceChild.runTopics(kafka));
+            env.putAll(PipelinePart.runTopics(kafka));
             env.put("BENCH_API_TOKEN", TOKEN);
             env.put(NotesConfig.PAGERDUTY_API_URL, fake.url().toString());
             env.put(NotesConfig.PAGERDUTY_FROM_EMAIL, "bench-bot@example.com");
@@ -147,14 +148,14 @@ public final class MemoryBench implements Callable<Integer> {
                 start++;
                 long requestsAtStart = inHistory;
                 long resultsAtStart = resultsInHistory;
-                ServiceChild processor = ServiceChild.start("processor", env, heap,
+                ChildJvm processor = PipelinePart.start("processor", env, heap,
                         work.resolve("processor-" + start + ".log"));
                 Point point;
                 LiveSlice.Outcome outcome = null;
                 int exit;
                 try {
                     double ready = processor.awaitReady(Duration.ofSeconds(readyTimeoutSeconds));
-                    ServiceChild.pause((long) (settleSeconds * 1000));
+                    Harness.pause((long) (settleSeconds * 1000));
                     long rssReady = processor.rssKb();
                     long peakReady = processor.peakRssKb();
                     outcome = slice.run(live, Duration.ofSeconds(liveTimeoutSeconds));
@@ -164,12 +165,12 @@ public final class MemoryBench implements Callable<Integer> {
                             rssReady, peakReady, processor.rssKb(), processor.peakRssKb(),
                             outcome.complete() ? null : "live slice incomplete: " + outcome.routed() + " of " + live
                                     + " routed, " + outcome.notes() + " notes");
-                } catch (ServiceChild.NotReadyException e) {
+                } catch (ChildJvm.NotReadyException e) {
                     System.err.println(e.getMessage());
                     // the resident memory when we gave up (nothing if it exited) is in peak and the failure
                     long rss = processor.rssKb();
                     point = new Point(requestsAtStart, resultsAtStart, false, -1, -1, -1, -1, processor.peakRssKb(),
-                            e.reason + (rss > 0 ? " (VmRSS " + rss / 1024 + " MB then)" : "") + oomHint(processor));
+                            e.reason() + (rss > 0 ? " (VmRSS " + rss / 1024 + " MB then)" : "") + oomHint(processor));
                 } finally {
                     exit = processor.stop(Duration.ofSeconds(60));
                 }
@@ -280,8 +281,8 @@ public final class MemoryBench implements Callable<Integer> {
         return kb < 0 ? -1 : kb / 1024;
     }
 
-    private static String oomHint(ServiceChild processor) {
-        String tail = processor.logTail(200);
+    private static String oomHint(ChildJvm processor) {
+        String tail = processor.tailLines(200);
         return tail.contains("OutOfMemoryError") ? "; OutOfMemoryError in its log" : "";
     }
 }

@@ -11,9 +11,6 @@ import dev.pdpipeline.common.kafka.PipelineHeaders;
 import dev.pdpipeline.ingress.IngressConfig;
 import dev.pdpipeline.ingress.IngressService;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -125,7 +122,7 @@ public final class SoakBench implements Callable<Integer> {
             String agentTopic = template.replace("{agent}", AGENT);
             Map<String, String> env = Harness.processorEnv(kafka, triggers, secrets, raw, template,
                     work.resolve("state"), 100, 3);
-            int port = freePort();
+            int port = Harness.freePort();
             Map<String, String> ingressEnv = new HashMap<>(secrets);
             ingressEnv.putAll(kafka.clientEnv());
             ingressEnv.put(IngressConfig.TRIGGERS_PATH, triggers.toString());
@@ -310,14 +307,6 @@ public final class SoakBench implements Callable<Integer> {
             return kafka.admin().listTopics().names().get(10, TimeUnit.SECONDS).contains(topic);
         } catch (Exception e) {
             return false;
-        }
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
