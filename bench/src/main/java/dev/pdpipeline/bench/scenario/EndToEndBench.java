@@ -1,5 +1,6 @@
 package dev.pdpipeline.bench.scenario;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pdpipeline.bench.kafka.BenchKafka;
 import dev.pdpipeline.bench.kafka.BenchTriggers;
@@ -17,6 +18,7 @@ import dev.pdpipeline.ingress.IngressConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -179,9 +182,11 @@ public final class EndToEndBench implements Callable<Integer> {
                                     double ingressCores = (ingress.cpuNanos() - ingressCpu) / wall;
                                     double processorCores = (processor.cpuNanos() - processorCpu) / wall;
                                     long visible = visibility.awaitAll(run.ok(), Duration.ofSeconds(30));
+                                    List<long[]> slow = visibility.slowSeconds(E2E_P99_MAX_MS, 10);
                                     Histogram e2e = visibility.reset();
                                     row(report, commitMs, rate, run, visible, e2e, ingressCores, processorCores,
                                             ingress, processor);
+                                    slowSeconds(report, rate, slow);
                                 }
                                 batch[0] = null;
                             });
@@ -212,6 +217,26 @@ public final class EndToEndBench implements Callable<Integer> {
         report.note("ingress/proc cores = CPU time of that JVM (/proc/<pid>/stat) / wall time of the run");
         report.finish(common.out, System.out);
         return 0;
+    }
+
+    /** The row's seconds whose e2e latency passed the target, as a note and in the row's JSON. */
+    private static void slowSeconds(Report report, double rate, List<long[]> slow) {
+        ArrayNode rows = (ArrayNode) report.json().path("rows");
+        ObjectNode row = rows.isEmpty() ? null : (ObjectNode) rows.get(rows.size() - 1);
+        ArrayNode list = Json.mapper().createArrayNode();
+        StringBuilder text = new StringBuilder();
+        for (long[] s : slow) {
+            list.addObject().put("second", s[0]).put("maxMs", Latency.round(s[1] / 1000.0));
+            text.append(text.length() == 0 ? "" : ", ").append("s").append(s[0]).append(' ')
+                    .append(Latency.round(s[1] / 1000.0)).append(" ms");
+        }
+        if (row != null) {
+            row.set("slowSeconds", list);
+        }
+        if (!slow.isEmpty()) {
+            report.note(String.format("%.0f/s: seconds of the run (by 202 time) whose e2e max passed %.0f ms, worst first: %s",
+                    rate, E2E_P99_MAX_MS, text));
+        }
     }
 
     static String e2eName() {
@@ -278,7 +303,12 @@ public final class EndToEndBench implements Callable<Integer> {
      * records the difference. Keys are webhook ids (copied by the processor onto the request).
      */
     static final class Visibility implements AutoCloseable {
+        /** Longest second-by-second series kept: runs are at most this long. */
+        static final int SECONDS_KEPT = 3600;
         private final Map<String, Long> pending = new ConcurrentHashMap<>();
+        /** Per second of the run (by the time the 202 arrived): the longest latency, in µs. */
+        private final AtomicLongArray worstBySecond = new AtomicLongArray(SECONDS_KEPT);
+        private volatile long startNanos = System.nanoTime();
         private final Recorder recorder = new Recorder(Latency.HIGHEST_MICROS, 3);
         private final AtomicLong visible = new AtomicLong();
         private final AtomicBoolean running = new AtomicBoolean(true);
@@ -306,7 +336,7 @@ public final class EndToEndBench implements Callable<Integer> {
                 if (seenAt == null) {
                     return now;
                 }
-                record(seenAt - now); // visible before the 202 reached us: count as ~0
+                record(seenAt - now, now); // visible before the 202 reached us: count as ~0
                 return null;
             });
         }
@@ -317,14 +347,35 @@ public final class EndToEndBench implements Callable<Integer> {
                 if (acceptedAt == null) {
                     return now;
                 }
-                record(now - acceptedAt);
+                record(now - acceptedAt, acceptedAt);
                 return null;
             });
         }
 
-        private void record(long nanos) {
-            recorder.recordValue(Math.min(Latency.HIGHEST_MICROS, Math.max(1, nanos / 1000)));
+        private void record(long nanos, long acceptedAt) {
+            long micros = Math.min(Latency.HIGHEST_MICROS, Math.max(1, nanos / 1000));
+            recorder.recordValue(micros);
+            int second = (int) ((acceptedAt - startNanos) / 1_000_000_000L);
+            if (second >= 0 && second < SECONDS_KEPT) {
+                worstBySecond.accumulateAndGet(second, micros, Math::max);
+            }
             visible.incrementAndGet();
+        }
+
+        /**
+         * The seconds of the run since the last reset whose longest latency passed {@code boundMs},
+         * worst first, at most {@code limit}: where a stall happened, not only that one did.
+         */
+        List<long[]> slowSeconds(double boundMs, int limit) {
+            List<long[]> slow = new ArrayList<>();
+            for (int i = 0; i < SECONDS_KEPT; i++) {
+                long micros = worstBySecond.get(i);
+                if (micros > boundMs * 1000) {
+                    slow.add(new long[] {i, micros});
+                }
+            }
+            slow.sort((a, b) -> Long.compare(b[1], a[1]));
+            return slow.subList(0, Math.min(limit, slow.size()));
         }
 
         /** Waits until {@code expected} pairs were recorded since the last reset; returns how many were. */
@@ -341,9 +392,14 @@ public final class EndToEndBench implements Callable<Integer> {
             return visible.get();
         }
 
+        /** Starts a new run: counts, pairs and the per-second series start again from now. */
         Histogram reset() {
             visible.set(0);
             pending.clear();
+            for (int i = 0; i < SECONDS_KEPT; i++) {
+                worstBySecond.set(i, 0);
+            }
+            startNanos = System.nanoTime();
             return recorder.getIntervalHistogram();
         }
 

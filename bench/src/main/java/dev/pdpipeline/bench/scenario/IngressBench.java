@@ -70,7 +70,7 @@ public final class IngressBench implements Callable<Integer> {
             description = "Length of each max-throughput run, after the warm-up (default: ${DEFAULT-VALUE}).")
     int durationSeconds;
 
-    @Option(names = "--warmup-seconds", defaultValue = "5",
+    @Option(names = "--warmup-seconds", defaultValue = "30",
             description = "Warm-up of each subject before its first measured run (JIT), not reported (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
