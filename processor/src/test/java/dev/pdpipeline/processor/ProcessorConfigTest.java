@@ -98,7 +98,7 @@ class ProcessorConfigTest {
     void batchesTheRoutingProducerUnlessKafkaVariablesSayOtherwise() {
         Properties defaults = ProcessorService.streamsProperties(ProcessorConfig.fromEnv(Map.of()));
         assertThat(defaults.get(StreamsConfig.producerPrefix("batch.size"))).isEqualTo(256 * 1024);
-        assertThat(defaults.get(StreamsConfig.producerPrefix("linger.ms"))).isEqualTo(100);
+        assertThat(defaults.get(StreamsConfig.producerPrefix("linger.ms"))).isEqualTo(ProcessorService.PRODUCER_LINGER_MS).isEqualTo(10);
         assertThat(defaults.get(StreamsConfig.producerPrefix("retry.backoff.ms"))).isEqualTo(10);
 
         Properties unprefixed = ProcessorService.streamsProperties(ProcessorConfig.fromEnv(Map.of(
