@@ -64,7 +64,7 @@ class BenchSmokeIT {
                 assertThat(row.path("latency").path("p99Ms").asDouble()).isPositive();
             }
         }
-        assertThat(maxSubjects).containsExactly("noop-server", "ingress", "producer-only");
+        assertThat(maxSubjects).containsExactly("noop-server", "noop-core", "ingress", "producer-only");
         assertThat(result.path("maxThroughput").path("ingress").path("4").asDouble()).isPositive();
         JsonNode ratio = result.path("ratios").path("ingressVsLimit");
         assertThat(ratio.path("value").asDouble()).isPositive();
@@ -76,6 +76,7 @@ class BenchSmokeIT {
                 result.path("maxThroughput").path("ingress").path("4").asDouble() / limit,
                 org.assertj.core.data.Offset.offset(0.01));
         assertThat(result.path("ratios").has("ingressVsNoopServer")).isTrue();
+        assertThat(result.path("ratios").path("ingressVsCoreLimit").path("meaning").asText()).contains("core handler");
         assertThat(result.path("ratios").has("ingressP99AtHalfMaxMs")).isTrue();
         assertThat(result.path("broker").path("mode").asText()).isEqualTo("external");
     }

@@ -51,6 +51,8 @@ public final class IngressBench implements Callable<Integer> {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IngressBench.class);
 
     static final String NOOP = "noop-server";
+    /** The no-op route as a Jetty core handler, the HTTP path the ingress's webhook route takes. */
+    static final String NOOP_CORE = "noop-core";
     static final String INGRESS = "ingress";
     static final String PRODUCER = "producer-only";
     /** The concurrency the ratio's target is set at. */
@@ -135,7 +137,7 @@ public final class IngressBench implements Callable<Integer> {
             description = "LOG_LEVEL of the ingress (default: ${DEFAULT-VALUE}, as users run it).")
     String ingressLogLevel;
 
-    @Option(names = "--subjects", split = ",", defaultValue = NOOP + "," + INGRESS + "," + PRODUCER,
+    @Option(names = "--subjects", split = ",", defaultValue = NOOP + "," + NOOP_CORE + "," + INGRESS + "," + PRODUCER,
             description = "Which subjects to measure (default: ${DEFAULT-VALUE}).")
     List<String> subjects;
 
@@ -151,8 +153,9 @@ public final class IngressBench implements Callable<Integer> {
             return 2;
         }
         for (String s : subjects) {
-            if (!List.of(NOOP, INGRESS, PRODUCER).contains(s)) {
-                System.err.println("bench ingress: unknown subject '" + s + "'; known: " + NOOP + ", " + INGRESS + ", "
+            if (!List.of(NOOP, NOOP_CORE, INGRESS, PRODUCER).contains(s)) {
+                System.err.println("bench ingress: unknown subject '" + s + "'; known: " + NOOP + ", " + NOOP_CORE + ", "
+                        + INGRESS + ", "
                         + PRODUCER);
                 return 2;
             }
@@ -205,7 +208,7 @@ public final class IngressBench implements Callable<Integer> {
                     }
                     try (Server server = subject.equals(INGRESS)
                             ? startIngress(kafka, triggers, secrets, work)
-                            : startNoop(work)) {
+                            : startNoop(work, subject)) {
                         ChildJvm child = server.child();
                         int port = server.port();
                         String url = "http://127.0.0.1:" + port + NoopServer.WEBHOOK_PATH;
@@ -273,6 +276,7 @@ public final class IngressBench implements Callable<Integer> {
         Map<Integer, Wrk.Result> noop = max.getOrDefault(NOOP, Map.of());
         Map<Integer, Wrk.Result> ingress = max.getOrDefault(INGRESS, Map.of());
         Map<Integer, Wrk.Result> producer = max.getOrDefault(PRODUCER, Map.of());
+        Map<Integer, Wrk.Result> noopCore = max.getOrDefault(NOOP_CORE, Map.of());
         ObjectNode limitJson = report.json().putObject("limit");
         for (int c : connections) {
             Wrk.Result n = noop.get(c);
@@ -288,6 +292,13 @@ public final class IngressBench implements Callable<Integer> {
                             "ingress req/s / (1/(1/no-op + 1/producer loop)) at " + c + " connections"
                                     + (headline ? " (target >= 0.9)" : ""));
                 }
+            }
+            Wrk.Result nc = noopCore.get(c);
+            if (nc != null && p != null && i != null && nc.okPerSecond() > 0 && p.okPerSecond() > 0) {
+                double limit = 1 / (1 / nc.okPerSecond() + 1 / p.okPerSecond());
+                report.ratio("ingressVsCoreLimit" + suffix, i.okPerSecond() / limit, null,
+                        "ingress req/s / (1/(1/no-op core handler + 1/producer loop)) at " + c + " connections: the "
+                                + "limit with the HTTP path the ingress's webhook route takes (informative)");
             }
             if (n != null && i != null && n.okPerSecond() > 0) {
                 report.ratio("ingressVsNoopServer" + suffix, i.okPerSecond() / n.okPerSecond(), headline ? 0.7 : null,
@@ -547,10 +558,11 @@ public final class IngressBench implements Callable<Integer> {
         return new Server(child, port);
     }
 
-    private Server startNoop(Path work) {
-        ChildJvm child = ChildJvm.builder(NOOP).heap(subjectHeap).jvmOptions(subjectJvmOptions)
-                .log(work.resolve("noop-server.log"))
-                .main(NoopServer.class.getName(), Long.toString(IngressConfig.DEFAULT_MAX_BODY_BYTES)).start();
+    private Server startNoop(Path work, String subject) {
+        ChildJvm child = ChildJvm.builder(subject).heap(subjectHeap).jvmOptions(subjectJvmOptions)
+                .log(work.resolve(subject + ".log"))
+                .main(NoopServer.class.getName(), Long.toString(IngressConfig.DEFAULT_MAX_BODY_BYTES), "0",
+                        subject.equals(NOOP_CORE) ? "core" : "javalin").start();
         try {
             int port = Integer.parseInt(child.awaitLine(NoopServer.READY_PREFIX, Duration.ofSeconds(60)));
             return new Server(child, port);
