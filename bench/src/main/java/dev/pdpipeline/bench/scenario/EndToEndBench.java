@@ -79,7 +79,7 @@ public final class EndToEndBench implements Callable<Integer> {
     @Option(names = "--connections", defaultValue = "64", description = "Most requests in flight.")
     int connections;
 
-    @Option(names = "--warmup-seconds", defaultValue = "45",
+    @Option(names = "--warmup-seconds", defaultValue = "60",
             description = "Warm-up at --warmup-rate per pipeline, not reported (default: ${DEFAULT-VALUE}; with less, "
                     + "the JIT compilers of both JVMs still take CPU in the first measured seconds).")
     double warmupSeconds;
