@@ -58,6 +58,8 @@ class IngressKillIT {
     /** A client's pause after a delivery got no 202. */
     private static final long BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final int KILLS = 2;
+    /** Fewer deliveries answered 202 than this would not be a load worth the name. */
+    private static final int MIN_ACCEPTED = 300;
 
     @TempDir
     Path dir;
@@ -120,7 +122,9 @@ class IngressKillIT {
                     load.start();
                 }
                 int acceptedAtStart = load.accepted.size();
-                int target = acceptedAtStart + 50 + random.nextInt(250);
+                int drawn = acceptedAtStart + 50 + random.nextInt(250);
+                // the random kill points alone can add up to fewer (seed 7948808337966: 289)
+                int target = run == KILLS ? Math.max(drawn, MIN_ACCEPTED + 1) : drawn;
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
                         .until(() -> load.accepted.size() >= target);
                 if (run == KILLS) {
@@ -161,7 +165,7 @@ class IngressKillIT {
                 seed, kills.size(), String.join("; ", kills), load.sent.get(), load.accepted.size(), unanswered.size(),
                 byStatus, storedTwice, (System.nanoTime() - t0) / 1_000_000);
         assertThat(kills).hasSize(KILLS);
-        assertThat(load.accepted).hasSizeGreaterThan(300);
+        assertThat(load.accepted).hasSizeGreaterThan(MIN_ACCEPTED);
 
         child.destroy();
         child.waitFor();
