@@ -30,17 +30,20 @@ public final class WebhookSignature {
     }
 
     /**
-     * The raw HMAC-SHA256 of {@code body} keyed with {@code key}, for callers that hold the key as
-     * bytes only (the ingress keeps no secret as a String). A fresh {@link Mac} per call, so
-     * nothing keyed outlives it.
+     * The raw HMAC-SHA256 of {@code body} keyed with {@code key}. A fresh {@link Mac} per call, so
+     * nothing keyed outlives it; a verifier that checks every delivery uses {@link #keyed} instead.
      */
     public static byte[] hmac(byte[] key, byte[] body) {
-        Objects.requireNonNull(key, "key");
         Objects.requireNonNull(body, "body");
+        return mac(new SecretKeySpec(Objects.requireNonNull(key, "key"), HMAC_SHA256)).doFinal(body);
+    }
+
+    /** A {@link Mac} initialised with {@code key}. */
+    private static Mac mac(SecretKeySpec key) {
         try {
             Mac mac = Mac.getInstance(HMAC_SHA256);
-            mac.init(new SecretKeySpec(key, HMAC_SHA256));
-            return mac.doFinal(body);
+            mac.init(key);
+            return mac;
         } catch (NoSuchAlgorithmException | InvalidKeyException e) {
             // HmacSHA256 is mandatory on every Java platform; a non-empty key is always valid.
             throw new IllegalStateException("HMAC-SHA256 unavailable", e);
@@ -65,15 +68,7 @@ public final class WebhookSignature {
 
         private Keyed(byte[] key) {
             SecretKeySpec spec = new SecretKeySpec(Objects.requireNonNull(key, "key"), HMAC_SHA256);
-            this.macs = ThreadLocal.withInitial(() -> {
-                try {
-                    Mac mac = Mac.getInstance(HMAC_SHA256);
-                    mac.init(spec);
-                    return mac;
-                } catch (NoSuchAlgorithmException | InvalidKeyException e) {
-                    throw new IllegalStateException("HMAC-SHA256 unavailable", e);
-                }
-            });
+            this.macs = ThreadLocal.withInitial(() -> mac(spec));
         }
 
         /** The raw HMAC-SHA256 of {@code body}, as {@link WebhookSignature#hmac(byte[], byte[])}. */
