@@ -44,6 +44,60 @@ public final class Machine {
         }
     }
 
+    /**
+     * The machine-wide CPU counters of {@code /proc/stat}'s first line, in clock ticks. Two samples
+     * say how busy the cores were over a run and how much time the hypervisor gave to other guests
+     * (steal): a run on a host that is short of CPU shows it here, while its load average looks
+     * like that of a quiet run.
+     */
+    public record CpuTicks(long busy, long idle, long steal) {
+
+        /** Unknown (no {@code /proc/stat}): every share computed from it is -1. */
+        public static final CpuTicks UNKNOWN = new CpuTicks(-1, -1, -1);
+
+        /** Parses the {@code cpu ...} line: user nice system idle iowait irq softirq steal [guest ...]. */
+        public static CpuTicks parse(String line) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length < 9 || !f[0].equals("cpu")) {
+                throw new IllegalArgumentException("not the aggregate cpu line of /proc/stat: " + line);
+            }
+            long user = Long.parseLong(f[1]);
+            long nice = Long.parseLong(f[2]);
+            long system = Long.parseLong(f[3]);
+            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+            long irq = Long.parseLong(f[6]) + Long.parseLong(f[7]);
+            long steal = Long.parseLong(f[8]);
+            return new CpuTicks(user + nice + system + irq, idle, steal);
+        }
+
+        /** Now, or {@link #UNKNOWN} off Linux. */
+        public static CpuTicks now() {
+            try (Stream<String> lines = Files.lines(Path.of("/proc/stat"))) {
+                return lines.findFirst().map(CpuTicks::parse).orElse(UNKNOWN);
+            } catch (IOException | RuntimeException e) {
+                return UNKNOWN;
+            }
+        }
+
+        /** Percent of all CPU time from {@code start} to this sample that was busy, or -1. */
+        public double busyPercentSince(CpuTicks start) {
+            return share(busy - start.busy, start);
+        }
+
+        /** Percent of all CPU time from {@code start} to this sample that the hypervisor stole, or -1. */
+        public double stealPercentSince(CpuTicks start) {
+            return share(steal - start.steal, start);
+        }
+
+        private double share(long part, CpuTicks start) {
+            if (this == UNKNOWN || start == UNKNOWN) {
+                return -1;
+            }
+            long total = (busy + idle + steal) - (start.busy + start.idle + start.steal);
+            return total <= 0 ? -1 : Math.round(1000.0 * part / total) / 10.0;
+        }
+    }
+
     /** Resident set size of this process in KiB ({@code VmRSS}), or -1 off Linux. */
     public static long selfRssKb() {
         return statusKb(Path.of("/proc/self/status"), "VmRSS:");

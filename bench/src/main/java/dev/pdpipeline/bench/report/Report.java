@@ -27,6 +27,7 @@ public final class Report {
     private final String scenario;
     private final Instant startedAt = Instant.now();
     private final double[] loadAtStart = Machine.loadAverage();
+    private final Machine.CpuTicks cpuAtStart = Machine.CpuTicks.now();
     private final ObjectNode root = Json.mapper().createObjectNode();
     private final ObjectNode parameters = Json.mapper().createObjectNode();
     private final ArrayNode rows = Json.mapper().createArrayNode();
@@ -90,6 +91,10 @@ public final class Report {
         ObjectNode load = root.putObject("loadAverage");
         load.set("start", toArray(loadAtStart));
         load.set("end", toArray(Machine.loadAverage()));
+        Machine.CpuTicks cpuAtEnd = Machine.CpuTicks.now();
+        ObjectNode cpu = root.putObject("cpu");
+        cpu.put("busyPercent", cpuAtEnd.busyPercentSince(cpuAtStart));
+        cpu.put("stealPercent", cpuAtEnd.stealPercentSince(cpuAtStart));
         root.set("parameters", parameters);
         root.set("rows", rows);
         root.set("ratios", ratios);
@@ -110,6 +115,8 @@ public final class Report {
             notes.forEach(n -> out.println("  note: " + n.asText()));
             out.printf("  load average: start %s, end %s%n", json.path("loadAverage").path("start"),
                     json.path("loadAverage").path("end"));
+            out.printf("  cpu over the run: busy %s %%, stolen by the hypervisor %s %% (-1: unknown)%n",
+                    json.path("cpu").path("busyPercent"), json.path("cpu").path("stealPercent"));
             out.println("  written: " + file);
             return file;
         } catch (IOException e) {
