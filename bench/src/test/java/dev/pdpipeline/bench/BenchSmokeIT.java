@@ -90,6 +90,12 @@ class BenchSmokeIT {
         assertThat(row.path("visible").asLong()).isEqualTo(row.path("accepted").asLong());
         assertThat(row.path("endToEnd").path("p50Ms").asDouble()).isPositive();
         assertThat(row.path("commitIntervalMs").asLong()).isEqualTo(100);
+        long byKind = 0;
+        for (JsonNode count : row.path("failures")) {
+            byKind += count.asLong();
+        }
+        assertThat(row.path("failures").isObject()).isTrue();
+        assertThat(byKind).as("every failure has its kind: %s", row.path("failures")).isEqualTo(row.path("failed").asLong());
     }
 
     @Test
@@ -194,6 +200,11 @@ class BenchSmokeIT {
             assertThat(row.path("peakRssMb").asLong()).isGreaterThanOrEqualTo(row.path("rssAfterLiveMb").asLong())
                     .isGreaterThan(10);
             assertThat(row.path("restartToReadySeconds").asDouble()).isPositive();
+            assertThat(row.path("heapCommittedAfterLiveMb").asLong()).as("from the processor's /metrics: %s", row)
+                    .isPositive().isLessThanOrEqualTo(256);
+            assertThat(row.path("rssBeyondHeapAfterLiveMb").asLong()).isCloseTo(
+                    row.path("rssAfterLiveMb").asLong() - row.path("heapCommittedAfterLiveMb").asLong(),
+                    org.assertj.core.data.Offset.offset(1L));
         }
         JsonNode ratios = result.path("ratios");
         assertThat(ratios.path("processorRssMb").path("max").asDouble()).isEqualTo(768);
@@ -201,6 +212,7 @@ class BenchSmokeIT {
                 .isEqualTo(rows.get(1).path("peakRssMb").asDouble());
         assertThat(ratios.path("rssGrowth1Mto2M").path("max").asDouble()).isEqualTo(1.1);
         assertThat(ratios.path("rssGrowth1Mto2M").path("value").asDouble()).isPositive();
+        assertThat(ratios.path("rssBeyondHeapGrowth1Mto2M").path("value").asDouble()).isPositive();
         assertThat(ratios.path("restartToReadySeconds").path("max").asDouble()).isEqualTo(30);
         assertThat(ratios.path("restartToReadySeconds").path("value").asDouble())
                 .isEqualTo(rows.get(1).path("restartToReadySeconds").asDouble());

@@ -8,14 +8,19 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntFunction;
 
 /**
@@ -30,6 +35,10 @@ public final class PooledHttpClient implements OpenLoop.Target, AutoCloseable {
     }
 
     private static final Task STOP = new Task(-1, null);
+    /** Failure kind: no answer within the socket's read timeout. */
+    public static final String TIMEOUT = "timeout";
+    /** Failure kind: the connection broke or could not be made. */
+    public static final String IO = "io";
 
     private final String host;
     private final int port;
@@ -38,6 +47,8 @@ public final class PooledHttpClient implements OpenLoop.Target, AutoCloseable {
     private final IntFunction<HttpTarget.Request> requests;
     private final BlockingQueue<Task> queue = new LinkedBlockingQueue<>();
     private final List<Thread> workers = new ArrayList<>();
+    /** Failed answers since the last {@link #takeFailures}, by kind: the status, "timeout" or "io". */
+    private final Map<String, LongAdder> failures = new ConcurrentHashMap<>();
 
     public PooledHttpClient(String host, int port, String path, int connections, int expectedStatus,
             IntFunction<HttpTarget.Request> requests) {
@@ -59,6 +70,26 @@ public final class PooledHttpClient implements OpenLoop.Target, AutoCloseable {
         CompletableFuture<Boolean> answer = new CompletableFuture<>();
         queue.add(new Task(index, answer));
         return answer;
+    }
+
+    /**
+     * The failed answers counted since the last call, by kind, and starts counting again: a status
+     * other than the expected one ("503"), no answer within the socket timeout ("timeout"), or a
+     * broken connection ("io"). A run that failed says why, not only how often.
+     */
+    public Map<String, Long> takeFailures() {
+        Map<String, Long> taken = new TreeMap<>();
+        failures.forEach((kind, count) -> {
+            long n = count.sumThenReset();
+            if (n > 0) {
+                taken.put(kind, n);
+            }
+        });
+        return taken;
+    }
+
+    private void failed(String kind) {
+        failures.computeIfAbsent(kind, k -> new LongAdder()).increment();
     }
 
     private void work() {
@@ -104,8 +135,13 @@ public final class PooledHttpClient implements OpenLoop.Target, AutoCloseable {
                     socket.close();
                     socket = null;
                 }
-                task.answer().complete(response.status() == expectedStatus);
+                boolean ok = response.status() == expectedStatus;
+                if (!ok) {
+                    failed(Integer.toString(response.status()));
+                }
+                task.answer().complete(ok);
             } catch (IOException | RuntimeException e) {
+                failed(e instanceof SocketTimeoutException ? TIMEOUT : IO);
                 task.answer().complete(false);
                 if (socket != null) {
                     try {

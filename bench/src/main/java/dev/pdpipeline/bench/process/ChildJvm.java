@@ -119,6 +119,11 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
+    /** The URL it was started to answer readiness on, or null; its management server's other paths are beside it. */
+    public URI readinessUrl() {
+        return readiness;
+    }
+
     /** Resident set size in KiB ({@code VmRSS}), or -1. */
     public long rssKb() {
         return Machine.processStatusKb(process.pid(), "VmRSS:");

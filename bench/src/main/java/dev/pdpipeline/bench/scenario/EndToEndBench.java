@@ -176,6 +176,7 @@ public final class EndToEndBench implements Callable<Integer> {
                                     visibility.awaitAll(w.ok(), Duration.ofSeconds(30));
                                 }
                                 visibility.reset();
+                                http.takeFailures(); // the warm-up's are not the run's
                                 for (double rate : rates) {
                                     int count = (int) Math.max(1, Math.round(rate * seconds));
                                     batch[0] = null; // the last run's batch can go before this one is built
@@ -190,8 +191,8 @@ public final class EndToEndBench implements Callable<Integer> {
                                     long visible = visibility.awaitAll(run.ok(), Duration.ofSeconds(30));
                                     List<long[]> slow = visibility.slowSeconds(E2E_P99_MAX_MS, 10);
                                     Histogram e2e = visibility.reset();
-                                    row(report, commitMs, rate, run, visible, e2e, ingressCores, processorCores,
-                                            ingress, processor);
+                                    row(report, commitMs, rate, run, http.takeFailures(), visible, e2e,
+                                            ingressCores, processorCores, ingress, processor);
                                     slowSeconds(report, rate, slow);
                                 }
                                 batch[0] = null;
@@ -253,8 +254,9 @@ public final class EndToEndBench implements Callable<Integer> {
         return "ingressAnswerP99At" + (long) JUDGED_RATE + "PerSecondMs";
     }
 
-    private void row(Report report, long commitMs, double rate, OpenLoop.Run run, long visible, Histogram e2e,
-            double ingressCores, double processorCores, ChildJvm ingress, ChildJvm processor) {
+    private void row(Report report, long commitMs, double rate, OpenLoop.Run run, Map<String, Long> failures,
+            long visible, Histogram e2e, double ingressCores, double processorCores, ChildJvm ingress,
+            ChildJvm processor) {
         ObjectNode row = Json.mapper().createObjectNode();
         LOG.info("commit {} ms, {}/s: e2e p99 {} ms ({} of {} visible), 202 p99 {} ms, achieved {}/s", commitMs, rate,
                 Harness.p(e2e, 99), visible, run.ok(), Harness.p(run.latency(), 99), Latency.round(run.achievedRate()));
@@ -263,6 +265,16 @@ public final class EndToEndBench implements Callable<Integer> {
         row.put("achievedRate", Latency.round(run.achievedRate()));
         row.put("accepted", run.ok());
         row.put("failed", run.failed() + run.unfinished());
+        ObjectNode why = row.putObject("failures");
+        failures.forEach(why::put);
+        if (run.unfinished() > 0) {
+            why.put("unanswered", run.unfinished());
+        }
+        if (!why.isEmpty()) {
+            report.note(String.format("%.0f/s: %d requests not answered 202: %s (a status is the ingress's answer; "
+                    + "timeout: no answer within 15 s; io: the connection broke; unanswered: still open when the run "
+                    + "ended)", rate, run.failed() + run.unfinished(), why));
+        }
         row.put("visible", visible);
         row.set("endToEnd", Latency.summary(e2e));
         row.set("ingressAnswer", Latency.summary(run.latency()));

@@ -76,10 +76,15 @@ public final class IngressBench implements Callable<Integer> {
             description = "Warm-up of each subject before its first measured run (JIT), not reported (default: ${DEFAULT-VALUE}).")
     double warmupSeconds;
 
-    @Option(names = "--rates", split = ",", defaultValue = "500,1000",
+    @Option(names = "--rates", split = ",", defaultValue = "500,1000", converter = BlankIsNone.class,
             description = "Fixed rates (events/s) of the open-loop latency runs against the no-op server and the"
                     + " ingress (default: ${DEFAULT-VALUE}; an empty value: none).")
     List<Double> rates;
+
+    /** The fixed rates asked for; none for {@code --rates ""}. */
+    List<Double> fixedRates() {
+        return BlankIsNone.present(rates);
+    }
 
     @Option(names = "--seconds", defaultValue = "5", description = "Length of each fixed-rate run (default: ${DEFAULT-VALUE}).")
     double seconds;
@@ -166,7 +171,7 @@ public final class IngressBench implements Callable<Integer> {
         params.put("connections", connections.toString());
         params.put("durationSeconds", durationSeconds);
         params.put("warmupSeconds", warmupSeconds);
-        params.put("fixedRates", rates.toString());
+        params.put("fixedRates", fixedRates().toString());
         params.put("fixedSeconds", seconds);
         params.put("openLoopConnections", openLoopConnections);
         params.put("deliveries", deliveryCount);
@@ -234,7 +239,7 @@ public final class IngressBench implements Callable<Integer> {
                             if (search) {
                                 sustainable.put(subject, search(child, client, subject, report));
                             }
-                            for (double rate : rates) {
+                            for (double rate : fixedRates()) {
                                 fixed(child, client, subject, rate, "fixed", report);
                             }
                             if (halfMax && subject.equals(INGRESS)) {

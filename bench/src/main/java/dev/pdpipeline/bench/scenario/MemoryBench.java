@@ -12,6 +12,11 @@ import dev.pdpipeline.common.topics.TopicCatalogue;
 import dev.pdpipeline.processor.ProcessorConfig;
 import dev.pdpipeline.processor.fakepd.FakePagerDuty;
 import dev.pdpipeline.processor.notes.NotesConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,7 +89,52 @@ public final class MemoryBench implements Callable<Integer> {
 
     /** What one point measured. */
     record Point(long requests, long results, boolean ready, double readySeconds, long rssReadyKb, long peakReadyKb,
-            long rssLiveKb, long peakKb, String failure) {
+            long rssLiveKb, long peakKb, long heapCommittedLiveKb, String failure) {
+
+        /** Resident memory after the live slice beyond the committed Java heap (RocksDB, threads, code...), or -1. */
+        long rssBeyondHeapKb() {
+            return rssLiveKb < 0 || heapCommittedLiveKb < 0 ? -1 : rssLiveKb - heapCommittedLiveKb;
+        }
+    }
+
+    /**
+     * The committed Java heap in bytes from a Prometheus scrape ({@code jvm_memory_committed_bytes}
+     * summed over its {@code area="heap"} pools), or -1 when the scrape has none. The JVM sizes its
+     * heap by its own heuristics, so between two runs the heap alone can move the RSS by 100 MB;
+     * with it beside the RSS a reader can tell that from state that grows.
+     */
+    static long heapCommittedBytes(String scrape) {
+        double sum = 0;
+        boolean found = false;
+        for (String line : scrape.split("\n")) {
+            if (line.startsWith("jvm_memory_committed_bytes{") && line.contains("area=\"heap\"")) {
+                String value = line.substring(line.lastIndexOf('}') + 1).trim();
+                int space = value.indexOf(' ');
+                sum += Double.parseDouble(space < 0 ? value : value.substring(0, space));
+                found = true;
+            }
+        }
+        return found ? (long) sum : -1;
+    }
+
+    /** The processor's committed heap in KiB, read from its management server's /metrics; -1 if unreadable. */
+    private static long heapCommittedKb(ChildJvm processor) {
+        URI ready = processor.readinessUrl();
+        if (ready == null) {
+            return -1;
+        }
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(ready.resolve("/metrics")).timeout(Duration.ofSeconds(5)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            long bytes = r.statusCode() == 200 ? heapCommittedBytes(r.body()) : -1;
+            return bytes < 0 ? -1 : bytes / 1024;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 
     @Override
@@ -161,15 +211,17 @@ public final class MemoryBench implements Callable<Integer> {
                     outcome = slice.run(live, Duration.ofSeconds(liveTimeoutSeconds));
                     inHistory += outcome.routed();
                     resultsInHistory += outcome.notes();
+                    long rssLive = processor.rssKb();
+                    long heapLive = heapCommittedKb(processor);
                     point = new Point(requestsAtStart, resultsAtStart, true, ready,
-                            rssReady, peakReady, processor.rssKb(), processor.peakRssKb(),
+                            rssReady, peakReady, rssLive, processor.peakRssKb(), heapLive,
                             outcome.complete() ? null : "live slice incomplete: " + outcome.routed() + " of " + live
                                     + " routed, " + outcome.notes() + " notes");
                 } catch (ChildJvm.NotReadyException e) {
                     System.err.println(e.getMessage());
                     // the resident memory when we gave up (nothing if it exited) is in peak and the failure
                     long rss = processor.rssKb();
-                    point = new Point(requestsAtStart, resultsAtStart, false, -1, -1, -1, -1, processor.peakRssKb(),
+                    point = new Point(requestsAtStart, resultsAtStart, false, -1, -1, -1, -1, processor.peakRssKb(), -1,
                             e.reason() + (rss > 0 ? " (VmRSS " + rss / 1024 + " MB then)" : "") + oomHint(processor));
                 } finally {
                     exit = processor.stop(Duration.ofSeconds(60));
@@ -212,6 +264,8 @@ public final class MemoryBench implements Callable<Integer> {
         row.put("peakRssAfterReadyMb", mb(p.peakReadyKb()));
         row.put("rssAfterLiveMb", mb(p.rssLiveKb()));
         row.put("peakRssMb", mb(p.peakKb()));
+        row.put("heapCommittedAfterLiveMb", mb(p.heapCommittedLiveKb()));
+        row.put("rssBeyondHeapAfterLiveMb", mb(p.rssBeyondHeapKb()));
         row.put("heap", heap);
         if (live != null) {
             row.put("liveEvents", live.events());
@@ -259,6 +313,11 @@ public final class MemoryBench implements Callable<Integer> {
                             + GROWTH_MAX + ")");
             report.ratio("rssDifferenceMb1Mto2M", twoOk ? mb(two.peakKb()) - mb(one.peakKb()) : -1, null,
                     "peak resident memory at " + second + " minus at " + first + ", MB (informative)");
+            boolean beyond = twoOk && one.rssBeyondHeapKb() > 0 && two.rssBeyondHeapKb() > 0;
+            report.ratio("rssBeyondHeapGrowth1Mto2M",
+                    beyond ? (double) two.rssBeyondHeapKb() / one.rssBeyondHeapKb() : -1, null,
+                    "resident memory beyond the committed Java heap after the live slice, at " + second + " / at "
+                            + first + " (informative: the part of the RSS the JVM's heap sizing does not move)");
         } else {
             report.note("one --requests point only: rssGrowth1Mto2M needs two");
         }
