@@ -35,7 +35,9 @@ public final class PooledHttpClient implements OpenLoop.Target, AutoCloseable {
     }
 
     private static final Task STOP = new Task(-1, null);
-    /** Failure kind: no answer within the socket's read timeout. */
+    /** How long a connection waits for an answer before the request counts as a {@link #TIMEOUT}. */
+    public static final int READ_TIMEOUT_MS = 15_000;
+    /** Failure kind: no answer within {@link #READ_TIMEOUT_MS}. */
     public static final String TIMEOUT = "timeout";
     /** Failure kind: the connection broke or could not be made. */
     public static final String IO = "io";
@@ -111,7 +113,7 @@ public final class PooledHttpClient implements OpenLoop.Target, AutoCloseable {
                     socket = new Socket();
                     socket.setTcpNoDelay(true);
                     socket.connect(new InetSocketAddress(host, port), 5_000);
-                    socket.setSoTimeout(15_000);
+                    socket.setSoTimeout(READ_TIMEOUT_MS);
                     out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
                     in = new BufferedInputStream(socket.getInputStream(), 8 * 1024);
                 }

@@ -272,8 +272,8 @@ public final class EndToEndBench implements Callable<Integer> {
         }
         if (!why.isEmpty()) {
             report.note(String.format("%.0f/s: %d requests not answered 202: %s (a status is the ingress's answer; "
-                    + "timeout: no answer within 15 s; io: the connection broke; unanswered: still open when the run "
-                    + "ended)", rate, run.failed() + run.unfinished(), why));
+                    + "timeout: no answer within %d s; io: the connection broke; unanswered: still open when the run "
+                    + "ended)", rate, run.failed() + run.unfinished(), why, PooledHttpClient.READ_TIMEOUT_MS / 1000));
         }
         row.put("visible", visible);
         row.set("endToEnd", Latency.summary(e2e));
