@@ -10,6 +10,7 @@ import dev.pdpipeline.bench.load.Payloads;
 import dev.pdpipeline.bench.load.PooledHttpClient;
 import dev.pdpipeline.bench.process.ChildJvm;
 import dev.pdpipeline.bench.report.Latency;
+import dev.pdpipeline.bench.report.OwnPauses;
 import dev.pdpipeline.bench.report.Report;
 import dev.pdpipeline.common.json.Json;
 import dev.pdpipeline.common.kafka.PipelineHeaders;
@@ -165,37 +166,46 @@ public final class EndToEndBench implements Callable<Integer> {
                                 return ok;
                             });
                             Harness.asGenerator(() -> {
-                                // the first run's deliveries are signed before the warm-up, so the garbage
-                                // collection after making ~1 GB of them falls in the warm-up, not in the run
-                                HttpTarget.Request[] first = Harness.signedBatch(payloads,
-                                        (int) Math.max(1, Math.round(rates.get(0) * seconds)), secret);
-                                if (warmupSeconds > 0) {
-                                    int warm = (int) Math.max(1, warmupRate * warmupSeconds);
-                                    batch[0] = Harness.signedBatch(payloads, warm, secret);
-                                    OpenLoop.Run w = OpenLoop.run(warmupRate, warm, target, Duration.ofSeconds(15));
-                                    visibility.awaitAll(w.ok(), Duration.ofSeconds(30));
+                                try (OwnPauses pauses = new OwnPauses()) {
+                                    // the first run's deliveries are signed before the warm-up, so the garbage
+                                    // collection after making ~1 GB of them falls in the warm-up, not in the run
+                                    HttpTarget.Request[] first = Harness.signedBatch(payloads,
+                                            (int) Math.max(1, Math.round(rates.get(0) * seconds)), secret);
+                                    if (warmupSeconds > 0) {
+                                        int warm = (int) Math.max(1, warmupRate * warmupSeconds);
+                                        batch[0] = Harness.signedBatch(payloads, warm, secret);
+                                        OpenLoop.Run w = OpenLoop.run(warmupRate, warm, target, Duration.ofSeconds(15));
+                                        visibility.awaitAll(w.ok(), Duration.ofSeconds(30));
+                                    }
+                                    visibility.reset();
+                                    http.takeFailures(); // the warm-up's are not the run's
+                                    for (double rate : rates) {
+                                        int count = (int) Math.max(1, Math.round(rate * seconds));
+                                        batch[0] = null; // the last run's batch can go before this one is built
+                                        batch[0] = first != null ? first : Harness.signedBatch(payloads, count, secret);
+                                        first = null;
+                                        // the warm-up's (or the last run's) deliveries are collected now, not
+                                        // in the middle of this run, where a pause of the generator and the
+                                        // reader would count as the subjects' latency
+                                        long collectMs = OwnPauses.collectNow();
+                                        pauses.begin();
+                                        long ingressCpu = ingress.cpuNanos();
+                                        long processorCpu = processor.cpuNanos();
+                                        OpenLoop.Run run = OpenLoop.run(rate, count, target, Duration.ofSeconds(15));
+                                        double wall = run.seconds() * 1e9;
+                                        double ingressCores = (ingress.cpuNanos() - ingressCpu) / wall;
+                                        double processorCores = (processor.cpuNanos() - processorCpu) / wall;
+                                        long visible = visibility.awaitAll(run.ok(), Duration.ofSeconds(30));
+                                        OwnPauses.Window own = pauses.current();
+                                        List<long[]> slow = visibility.slowSeconds(E2E_P99_MAX_MS, 10);
+                                        Histogram e2e = visibility.reset();
+                                        row(report, commitMs, rate, run, http.takeFailures(), visible, e2e,
+                                                ingressCores, processorCores, ingress, processor);
+                                        ownPauses(report, rate, own, collectMs);
+                                        slowSeconds(report, rate, slow);
+                                    }
+                                    batch[0] = null;
                                 }
-                                visibility.reset();
-                                http.takeFailures(); // the warm-up's are not the run's
-                                for (double rate : rates) {
-                                    int count = (int) Math.max(1, Math.round(rate * seconds));
-                                    batch[0] = null; // the last run's batch can go before this one is built
-                                    batch[0] = first != null ? first : Harness.signedBatch(payloads, count, secret);
-                                    first = null;
-                                    long ingressCpu = ingress.cpuNanos();
-                                    long processorCpu = processor.cpuNanos();
-                                    OpenLoop.Run run = OpenLoop.run(rate, count, target, Duration.ofSeconds(15));
-                                    double wall = run.seconds() * 1e9;
-                                    double ingressCores = (ingress.cpuNanos() - ingressCpu) / wall;
-                                    double processorCores = (processor.cpuNanos() - processorCpu) / wall;
-                                    long visible = visibility.awaitAll(run.ok(), Duration.ofSeconds(30));
-                                    List<long[]> slow = visibility.slowSeconds(E2E_P99_MAX_MS, 10);
-                                    Histogram e2e = visibility.reset();
-                                    row(report, commitMs, rate, run, http.takeFailures(), visible, e2e,
-                                            ingressCores, processorCores, ingress, processor);
-                                    slowSeconds(report, rate, slow);
-                                }
-                                batch[0] = null;
                             });
                         }
                     }
@@ -224,6 +234,21 @@ public final class EndToEndBench implements Callable<Integer> {
         report.note("ingress/proc cores = CPU time of that JVM (/proc/<pid>/stat) / wall time of the run");
         report.finish(common.out, System.out);
         return 0;
+    }
+
+    /**
+     * The benchmark JVM's own pauses during the run, in the row's JSON and as a note: they delay the
+     * generator and the reader, so a long one shows in the subjects' latency without being theirs.
+     */
+    private static void ownPauses(Report report, double rate, OwnPauses.Window own, long collectMs) {
+        ArrayNode rows = (ArrayNode) report.json().path("rows");
+        if (!rows.isEmpty()) {
+            ((ObjectNode) rows.get(rows.size() - 1)).putObject("benchGcPauses").put("count", own.count())
+                    .put("totalMs", own.totalMs()).put("maxMs", own.maxMs()).put("collectedBeforeRunMs", collectMs);
+        }
+        report.note(String.format("%.0f/s: the benchmark JVM's own GC pauses during the run (they delay its generator "
+                + "and reader): %d, %d ms in all, longest %d ms (its garbage was collected before the run, in %d ms)",
+                rate, own.count(), own.totalMs(), own.maxMs(), collectMs));
     }
 
     /** The row's seconds whose e2e latency passed the target, as a note and in the row's JSON. */
