@@ -6,6 +6,7 @@ import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.management.ListenerNotFoundException;
 import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
@@ -30,7 +31,7 @@ public final class OwnPauses implements AutoCloseable {
         if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(notification.getType())) {
             GarbageCollectionNotificationInfo info =
                     GarbageCollectionNotificationInfo.from((CompositeData) notification.getUserData());
-            if (!info.getGcName().contains("Concurrent") 
+            if (!info.getGcName().contains("Concurrent")
                     && info.getGcInfo().getId() > countsAtStart.getOrDefault(info.getGcName(), 0L)) {
                 long ms = info.getGcInfo().getDuration();
                 count.incrementAndGet();
@@ -90,7 +91,7 @@ public final class OwnPauses implements AutoCloseable {
             if (gc instanceof NotificationEmitter emitter) {
                 try {
                     emitter.removeNotificationListener(listener);
-                } catch (javax.management.ListenerNotFoundException e) {
+                } catch (ListenerNotFoundException e) {
                     // never added to this one
                 }
             }

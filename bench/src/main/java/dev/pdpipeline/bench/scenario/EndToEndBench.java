@@ -158,7 +158,8 @@ public final class EndToEndBench implements Callable<Integer> {
                     try (Visibility visibility = new Visibility(kafka.committedReader(List.of(agentTopic), true))) {
                         HttpTarget.Request[][] batch = new HttpTarget.Request[1][];
                         try (PooledHttpClient http = new PooledHttpClient("127.0.0.1", ingressPort,
-                                Harness.WEBHOOK_PATH, connections, 202, i -> batch[0][i])) {
+                                Harness.WEBHOOK_PATH, connections, 202, i -> batch[0][i]);
+                                OwnPauses pauses = new OwnPauses()) {
                             OpenLoop.Target target = i -> http.send(i).thenApply(ok -> {
                                 if (ok) {
                                     visibility.accepted(batch[0][i].webhookId());
@@ -166,46 +167,44 @@ public final class EndToEndBench implements Callable<Integer> {
                                 return ok;
                             });
                             Harness.asGenerator(() -> {
-                                try (OwnPauses pauses = new OwnPauses()) {
-                                    // the first run's deliveries are signed before the warm-up, so the garbage
-                                    // collection after making ~1 GB of them falls in the warm-up, not in the run
-                                    HttpTarget.Request[] first = Harness.signedBatch(payloads,
-                                            (int) Math.max(1, Math.round(rates.get(0) * seconds)), secret);
-                                    if (warmupSeconds > 0) {
-                                        int warm = (int) Math.max(1, warmupRate * warmupSeconds);
-                                        batch[0] = Harness.signedBatch(payloads, warm, secret);
-                                        OpenLoop.Run w = OpenLoop.run(warmupRate, warm, target, Duration.ofSeconds(15));
-                                        visibility.awaitAll(w.ok(), Duration.ofSeconds(30));
-                                    }
-                                    visibility.reset();
-                                    http.takeFailures(); // the warm-up's are not the run's
-                                    for (double rate : rates) {
-                                        int count = (int) Math.max(1, Math.round(rate * seconds));
-                                        batch[0] = null; // the last run's batch can go before this one is built
-                                        batch[0] = first != null ? first : Harness.signedBatch(payloads, count, secret);
-                                        first = null;
-                                        // the warm-up's (or the last run's) deliveries are collected now, not
-                                        // in the middle of this run, where a pause of the generator and the
-                                        // reader would count as the subjects' latency
-                                        long collectMs = OwnPauses.collectNow();
-                                        pauses.begin();
-                                        long ingressCpu = ingress.cpuNanos();
-                                        long processorCpu = processor.cpuNanos();
-                                        OpenLoop.Run run = OpenLoop.run(rate, count, target, Duration.ofSeconds(15));
-                                        double wall = run.seconds() * 1e9;
-                                        double ingressCores = (ingress.cpuNanos() - ingressCpu) / wall;
-                                        double processorCores = (processor.cpuNanos() - processorCpu) / wall;
-                                        long visible = visibility.awaitAll(run.ok(), Duration.ofSeconds(30));
-                                        OwnPauses.Window own = pauses.current();
-                                        List<long[]> slow = visibility.slowSeconds(E2E_P99_MAX_MS, 10);
-                                        Histogram e2e = visibility.reset();
-                                        row(report, commitMs, rate, run, http.takeFailures(), visible, e2e,
-                                                ingressCores, processorCores, ingress, processor);
-                                        ownPauses(report, rate, own, collectMs);
-                                        slowSeconds(report, rate, slow);
-                                    }
-                                    batch[0] = null;
+                                // the first run's deliveries are signed before the warm-up, so the garbage
+                                // collection after making ~1 GB of them falls in the warm-up, not in the run
+                                HttpTarget.Request[] first = Harness.signedBatch(payloads,
+                                        (int) Math.max(1, Math.round(rates.get(0) * seconds)), secret);
+                                if (warmupSeconds > 0) {
+                                    int warm = (int) Math.max(1, warmupRate * warmupSeconds);
+                                    batch[0] = Harness.signedBatch(payloads, warm, secret);
+                                    OpenLoop.Run w = OpenLoop.run(warmupRate, warm, target, Duration.ofSeconds(15));
+                                    visibility.awaitAll(w.ok(), Duration.ofSeconds(30));
                                 }
+                                visibility.reset();
+                                http.takeFailures(); // the warm-up's are not the run's
+                                for (double rate : rates) {
+                                    int count = (int) Math.max(1, Math.round(rate * seconds));
+                                    batch[0] = null; // the last run's batch can go before this one is built
+                                    batch[0] = first != null ? first : Harness.signedBatch(payloads, count, secret);
+                                    first = null;
+                                    // the warm-up's (or the last run's) deliveries are collected now, not
+                                    // in the middle of this run, where a pause of the generator and the
+                                    // reader would count as the subjects' latency
+                                    long collectMs = OwnPauses.collectNow();
+                                    pauses.begin();
+                                    long ingressCpu = ingress.cpuNanos();
+                                    long processorCpu = processor.cpuNanos();
+                                    OpenLoop.Run run = OpenLoop.run(rate, count, target, Duration.ofSeconds(15));
+                                    double wall = run.seconds() * 1e9;
+                                    double ingressCores = (ingress.cpuNanos() - ingressCpu) / wall;
+                                    double processorCores = (processor.cpuNanos() - processorCpu) / wall;
+                                    long visible = visibility.awaitAll(run.ok(), Duration.ofSeconds(30));
+                                    OwnPauses.Window own = pauses.current();
+                                    List<long[]> slow = visibility.slowSeconds(E2E_P99_MAX_MS, 10);
+                                    Histogram e2e = visibility.reset();
+                                    row(report, commitMs, rate, run, http.takeFailures(), visible, e2e,
+                                            ingressCores, processorCores, ingress, processor);
+                                    ownPauses(report, rate, own, collectMs);
+                                    slowSeconds(report, rate, slow);
+                                }
+                                batch[0] = null;
                             });
                         }
                     }
@@ -241,9 +240,9 @@ public final class EndToEndBench implements Callable<Integer> {
      * generator and the reader, so a long one shows in the subjects' latency without being theirs.
      */
     private static void ownPauses(Report report, double rate, OwnPauses.Window own, long collectMs) {
-        ArrayNode rows = (ArrayNode) report.json().path("rows");
-        if (!rows.isEmpty()) {
-            ((ObjectNode) rows.get(rows.size() - 1)).putObject("benchGcPauses").put("count", own.count())
+        ObjectNode row = lastRow(report);
+        if (row != null) {
+            row.putObject("benchGcPauses").put("count", own.count())
                     .put("totalMs", own.totalMs()).put("maxMs", own.maxMs()).put("collectedBeforeRunMs", collectMs);
         }
         report.note(String.format("%.0f/s: the benchmark JVM's own GC pauses during the run (they delay its generator "
@@ -253,8 +252,7 @@ public final class EndToEndBench implements Callable<Integer> {
 
     /** The row's seconds whose e2e latency passed the target, as a note and in the row's JSON. */
     private static void slowSeconds(Report report, double rate, List<long[]> slow) {
-        ArrayNode rows = (ArrayNode) report.json().path("rows");
-        ObjectNode row = rows.isEmpty() ? null : (ObjectNode) rows.get(rows.size() - 1);
+        ObjectNode row = lastRow(report);
         ArrayNode list = Json.mapper().createArrayNode();
         StringBuilder text = new StringBuilder();
         for (long[] s : slow) {
@@ -269,6 +267,12 @@ public final class EndToEndBench implements Callable<Integer> {
             report.note(String.format("%.0f/s: seconds of the run (by 202 time) whose e2e max passed %.0f ms, worst first: %s",
                     rate, E2E_P99_MAX_MS, text));
         }
+    }
+
+    /** The row just added, or null. */
+    private static ObjectNode lastRow(Report report) {
+        ArrayNode rows = (ArrayNode) report.json().path("rows");
+        return rows.isEmpty() ? null : (ObjectNode) rows.get(rows.size() - 1);
     }
 
     static String e2eName() {
